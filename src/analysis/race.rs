@@ -1,0 +1,219 @@
+//! Exact data-race groups in one pass over the state accesses.
+//!
+//! A race is a pair of accesses to the same variable from different
+//! (service, thread), at least one a non-atomic write, neither happening
+//! before the other. Races are grouped by (variable, unordered pair of
+//! locations); a group counts its racy events: the events `e` for which some
+//! earlier event (file order) at the group's other location races with `e`,
+//! the per-location measure of RAPID (Mathur et al.).
+//!
+//! Per variable we keep one slot per (line of execution, location, access
+//! class). The events of a slot form a happens-before chain, so among them
+//! the ones that happen before a new access `e` are a prefix and the ones
+//! that `e` happens before are a suffix: some slot event races with `e` iff
+//! the first one not before `e` is also not after it. When file order is a
+//! linear extension of happens-before (the usual case), no earlier event can
+//! come after `e` and the slot's last event decides alone, as in FastTrack
+//! (Flanagan and Freund 2009), but unlike FastTrack no (thread, location)
+//! is forgotten, so every group is found. Time and memory grow with the
+//! number of accesses and slots, never with the number of racing pairs.
+
+use crate::graph::HappensBefore;
+use crate::model::{AccessClass, EventIdx, ExecId, Recording, Sym};
+use std::collections::HashMap;
+
+/// The identity of a shared variable: (service, name), or the name alone for
+/// a `scope: "global"` variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VariableKey {
+    pub service: Option<Sym>,
+    pub name: Sym,
+}
+
+impl VariableKey {
+    /// The variable an access touches.
+    pub fn of(rec: &Recording, idx: EventIdx) -> Option<VariableKey> {
+        let event = rec.event(idx);
+        event.access_class()?;
+        Some(VariableKey {
+            service: (!event.flags.global).then(|| rec.exec_line(idx).service),
+            name: event.subject?,
+        })
+    }
+}
+
+/// One race group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaceGroup {
+    pub variable: VariableKey,
+    /// The two locations, sorted as strings; equal when a line races with
+    /// itself.
+    pub locations: [Sym; 2],
+    /// Events that race with an earlier event at the other location.
+    pub racy_events: u64,
+    /// The first racing pair found: `first` is earlier in file order.
+    pub example: (EventIdx, EventIdx),
+}
+
+/// What race detection found.
+#[derive(Debug, Default)]
+pub struct RaceReport {
+    /// Sorted by service, variable and locations (as strings).
+    pub groups: Vec<RaceGroup>,
+    /// Events that race with at least one earlier event.
+    pub racy_events: u64,
+    /// Per event: it was found to race (as the later or the earlier access).
+    pub racing: Vec<bool>,
+}
+
+struct Slot {
+    exec: ExecId,
+    /// (service, thread): accesses of the same thread never race.
+    thread: (Sym, Sym),
+    location: Sym,
+    class: AccessClass,
+    last: EventIdx,
+    /// Every access of the slot, kept only when file order may disagree
+    /// with happens-before.
+    history: Vec<EventIdx>,
+}
+
+#[derive(Default)]
+struct VariableState {
+    slots: Vec<Slot>,
+    slot_of: HashMap<(ExecId, Sym, AccessClass), usize>,
+}
+
+/// Finds every race group of a recording.
+pub fn detect(rec: &Recording, hb: &HappensBefore<'_>) -> RaceReport {
+    let keep_history = !hb.in_file_order;
+    let mut variables: HashMap<VariableKey, VariableState> = HashMap::new();
+    let mut group_of: HashMap<(VariableKey, Sym, Sym), usize> = HashMap::new();
+    let mut groups: Vec<RaceGroup> = Vec::new();
+    let mut racing = vec![false; rec.events.len()];
+    let mut racy_total = 0u64;
+    let mut found: Vec<(usize, EventIdx)> = Vec::new();
+
+    for e in rec.indices() {
+        let event = rec.event(e);
+        let Some(class) = event.access_class() else {
+            continue;
+        };
+        let Some(variable) = VariableKey::of(rec, e) else {
+            continue;
+        };
+        let line = rec.exec_line(e);
+        let thread = (line.service, line.thread);
+        let location = event.location;
+        let state = variables.entry(variable).or_default();
+
+        found.clear();
+        for slot in &state.slots {
+            if slot.thread == thread || !slot.class.conflicts_with(class) {
+                continue;
+            }
+            let Some(partner) = racing_partner(slot, e, hb, keep_history) else {
+                continue;
+            };
+            let pair = ordered_pair(rec, location, slot.location);
+            let next = groups.len();
+            let group = *group_of.entry((variable, pair[0], pair[1])).or_insert(next);
+            if group == next {
+                groups.push(RaceGroup {
+                    variable,
+                    locations: pair,
+                    racy_events: 0,
+                    example: (partner, e),
+                });
+            }
+            found.push((group, partner));
+        }
+        if !found.is_empty() {
+            racy_total += 1;
+            racing[e.index()] = true;
+            found.sort_by_key(|&(group, _)| group);
+            let mut previous = None;
+            for &(group, partner) in &found {
+                racing[partner.index()] = true;
+                if previous != Some(group) {
+                    groups[group].racy_events += 1;
+                    previous = Some(group);
+                }
+            }
+        }
+
+        let next = state.slots.len();
+        let slot = *state
+            .slot_of
+            .entry((event.exec, location, class))
+            .or_insert(next);
+        if slot == next {
+            state.slots.push(Slot {
+                exec: event.exec,
+                thread,
+                location,
+                class,
+                last: e,
+                history: Vec::new(),
+            });
+        }
+        let slot = &mut state.slots[slot];
+        slot.last = e;
+        if keep_history {
+            slot.history.push(e);
+        }
+    }
+
+    groups.sort_by(|a, b| group_order(rec, a).cmp(&group_order(rec, b)));
+    RaceReport {
+        groups,
+        racy_events: racy_total,
+        racing,
+    }
+}
+
+fn ordered_pair(rec: &Recording, a: Sym, b: Sym) -> [Sym; 2] {
+    if rec.str(a) <= rec.str(b) {
+        [a, b]
+    } else {
+        [b, a]
+    }
+}
+
+fn group_order<'r>(
+    rec: &'r Recording,
+    g: &RaceGroup,
+) -> (Option<&'r str>, &'r str, &'r str, &'r str) {
+    (
+        g.variable.service.map(|s| rec.str(s)),
+        rec.str(g.variable.name),
+        rec.str(g.locations[0]),
+        rec.str(g.locations[1]),
+    )
+}
+
+/// An earlier access of `slot` that races with `e`, if any.
+fn racing_partner(
+    slot: &Slot,
+    e: EventIdx,
+    hb: &HappensBefore<'_>,
+    keep_history: bool,
+) -> Option<EventIdx> {
+    if !keep_history {
+        return (!hb.before(slot.last, e)).then_some(slot.last);
+    }
+    let history = &slot.history;
+    if hb.is_chain(slot.exec) {
+        if hb.before(slot.last, e) {
+            return None;
+        }
+        let first_not_before = history.partition_point(|&a| hb.before(a, e));
+        let candidate = history[first_not_before];
+        (!hb.before(e, candidate)).then_some(candidate)
+    } else {
+        history
+            .iter()
+            .copied()
+            .find(|&a| !hb.before(a, e) && !hb.before(e, a))
+    }
+}

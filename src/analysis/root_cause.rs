@@ -1,0 +1,135 @@
+//! Root causes of errors: for every `error` event and every function that
+//! exited by raising, the causal chain from its root (following `parent_id`)
+//! down to it, and the racing writes behind the values its causal past read.
+//!
+//! "Causal past" is the set of events of the same trace that happen before
+//! the error, found by walking the trace's causal graph backwards. For each
+//! read there, the write it saw is taken to be the last write to that
+//! variable before it in file order; if that write races, the error may be a
+//! consequence of the race and the report says so.
+
+use super::race::{RaceReport, VariableKey};
+use crate::graph::{Edge, TraceGraph};
+use crate::model::{EventIdx, EventKind, Recording, Sym};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// How many racing reads are reported per error.
+const MAX_RACY_READS: usize = 5;
+
+/// The explanation of one error.
+#[derive(Debug)]
+pub struct ErrorChain {
+    pub error: EventIdx,
+    /// From the root cause down to the error, by parent links.
+    pub chain: Vec<EventIdx>,
+    /// Reads in the error's causal past whose value came from a racing write,
+    /// nearest to the error first, one per variable.
+    pub racy_reads: Vec<RacyRead>,
+}
+
+/// A read that saw a racing write.
+#[derive(Debug)]
+pub struct RacyRead {
+    pub variable: VariableKey,
+    pub read: EventIdx,
+    pub write: EventIdx,
+    /// The causal path from the read to the error.
+    pub path: Vec<EventIdx>,
+}
+
+/// Explains every error of the recording, in file order.
+pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<ErrorChain> {
+    let errors: Vec<EventIdx> = rec.indices().filter(|&i| rec.event(i).is_error()).collect();
+    if errors.is_empty() {
+        return Vec::new();
+    }
+    let graphs = graphs_of_traces_with_errors(rec, edges, &errors);
+    let writes = writes_by_variable(rec);
+    errors
+        .par_iter()
+        .map(|&error| {
+            let graph = &graphs[&rec.event(error).trace];
+            ErrorChain {
+                error,
+                chain: rec.parent_chain(error),
+                racy_reads: racy_reads(rec, graph, &writes, races, error),
+            }
+        })
+        .collect()
+}
+
+/// Builds, in parallel, the causal graph of every trace that has an error.
+fn graphs_of_traces_with_errors(
+    rec: &Recording,
+    edges: &[Edge],
+    errors: &[EventIdx],
+) -> HashMap<Sym, TraceGraph> {
+    let mut events_of: HashMap<Sym, Vec<EventIdx>> = errors
+        .iter()
+        .map(|&e| (rec.event(e).trace, Vec::new()))
+        .collect();
+    for idx in rec.indices() {
+        if let Some(events) = events_of.get_mut(&rec.event(idx).trace) {
+            events.push(idx);
+        }
+    }
+    events_of
+        .into_par_iter()
+        .map(|(trace, events)| (trace, TraceGraph::build(rec, trace, &events, edges)))
+        .collect()
+}
+
+fn writes_by_variable(rec: &Recording) -> HashMap<VariableKey, Vec<EventIdx>> {
+    let mut writes: HashMap<VariableKey, Vec<EventIdx>> = HashMap::new();
+    for idx in rec.indices() {
+        if rec.event(idx).kind == EventKind::StateWrite
+            && let Some(key) = VariableKey::of(rec, idx)
+        {
+            writes.entry(key).or_default().push(idx);
+        }
+    }
+    writes
+}
+
+fn racy_reads(
+    rec: &Recording,
+    graph: &TraceGraph,
+    writes: &HashMap<VariableKey, Vec<EventIdx>>,
+    races: &RaceReport,
+    error: EventIdx,
+) -> Vec<RacyRead> {
+    let mut found: Vec<RacyRead> = Vec::new();
+    for read in graph.causal_past(error) {
+        if rec.event(read).kind != EventKind::StateRead {
+            continue;
+        }
+        let Some(variable) = VariableKey::of(rec, read) else {
+            continue;
+        };
+        if found.iter().any(|r| r.variable == variable) {
+            continue;
+        }
+        let Some(candidates) = writes.get(&variable) else {
+            continue;
+        };
+        let before = candidates.partition_point(|&w| w < read);
+        let Some(&write) = before.checked_sub(1).and_then(|i| candidates.get(i)) else {
+            continue;
+        };
+        if !races.racing[write.index()] {
+            continue;
+        }
+        let path = graph.path(read, error).unwrap_or_else(|| vec![read, error]);
+        found.push(RacyRead {
+            variable,
+            read,
+            write,
+            path,
+        });
+        if found.len() == MAX_RACY_READS {
+            break;
+        }
+    }
+    found
+}

@@ -1,0 +1,12 @@
+//! Happens-before and causal graphs: the synchronization edges of a
+//! recording ([`edges`]), vector clocks over it ([`hb`]), and per-trace
+//! petgraph DAGs for path queries ([`trace_graph`]).
+
+pub mod clock;
+pub mod edges;
+pub mod hb;
+pub mod trace_graph;
+
+pub use edges::{Edge, EdgeKind};
+pub use hb::HappensBefore;
+pub use trace_graph::TraceGraph;

@@ -1,0 +1,23 @@
+//! Causeway: a causal debugger for recorded traces of concurrent and
+//! distributed programs.
+//!
+//! The pipeline, one module per stage, dependencies pointing one way:
+//!
+//! 1. [`ingest`] reads JSON Lines trace files (plain, gzip or zstd) into the
+//!    one event model of [`model`], reporting every bad line.
+//! 2. [`graph`] derives happens-before: vector clocks from the format's six
+//!    rules (or the clocks given in the trace), and per-trace causal graphs.
+//! 3. [`analysis`] runs the detectors: exact data-race groups and the causal
+//!    chains behind errors.
+//! 4. [`report`] turns the findings into one [`report::Report`] and renders
+//!    it as text or JSON.
+//!
+//! [`app`] wires the stages together for the command line.
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod graph;
+pub mod ingest;
+pub mod model;
+pub mod report;

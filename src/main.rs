@@ -1,0 +1,26 @@
+//! The `causeway` binary: parses the command line, runs the app, prints
+//! errors and maps the outcome to the documented exit code.
+
+use causeway::app::{self, exit_code};
+use causeway::cli::Cli;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    match app::run(cli.command, &mut stdout) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::from(exit_code::CLEAN),
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(exit_code::FAILURE)
+        }
+    }
+}

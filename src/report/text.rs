@@ -1,0 +1,219 @@
+//! The terminal report: each race with both accesses (thread, location,
+//! function) and their causal chains, each error with its chain and the
+//! racing writes behind it, a `help:` line per finding, the input problems,
+//! and a summary line. ANSI colour only when asked for.
+
+use super::{Access, DiagnosticEntry, ErrorReport, Race, Render, Report, Step, printable as p};
+use anstyle::{AnsiColor, Style};
+use std::io::{self, Write};
+
+/// How many input diagnostics are listed before the rest are counted.
+const MAX_LISTED_DIAGNOSTICS: usize = 20;
+/// Chains longer than this show their two ends only.
+const MAX_CHAIN_STEPS: usize = 8;
+
+pub struct TextRenderer {
+    pub color: bool,
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const EMPHASIS: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const HELP: Style = AnsiColor::Cyan.on_default().bold();
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+impl TextRenderer {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn race(&self, out: &mut dyn Write, race: &Race) -> io::Result<()> {
+        let scope = match &race.service {
+            Some(service) => format!("service {}", p(service)),
+            None => "global".to_string(),
+        };
+        writeln!(
+            out,
+            "{}: data race on `{}` ({scope})",
+            self.paint(ERROR, "error[data-race]"),
+            self.paint(EMPHASIS, &p(&race.variable)),
+        )?;
+        let places = if race.locations[0] == race.locations[1] {
+            format!("{} (with itself)", p(&race.locations[0]))
+        } else {
+            format!("{} and {}", p(&race.locations[0]), p(&race.locations[1]))
+        };
+        let plural = if race.racy_events == 1 { "" } else { "s" };
+        writeln!(
+            out,
+            "  --> {places}: {} racy event{plural}",
+            race.racy_events
+        )?;
+        for access in &race.accesses {
+            self.access(out, access)?;
+        }
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), race.help)?;
+        writeln!(out)
+    }
+
+    fn access(&self, out: &mut dyn Write, access: &Access) -> io::Result<()> {
+        let function = access
+            .function
+            .as_deref()
+            .map(|f| format!(" in {}", p(f)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "   {:<12} {}{function}  [thread {}/{}, event {}]",
+            access.access,
+            self.paint(EMPHASIS, &p(&access.location)),
+            p(&access.service),
+            p(&access.thread),
+            p(&access.event_id)
+        )?;
+        if let Some(value) = &access.value {
+            writeln!(out, "   {:<12} value {}", "", p(&compact(value)))?;
+        }
+        self.chain(out, "chain", &access.steps)
+    }
+
+    fn chain(&self, out: &mut dyn Write, title: &str, steps: &[Step]) -> io::Result<()> {
+        if steps.len() <= 1 {
+            return Ok(());
+        }
+        let labels: Vec<String> = steps.iter().map(|s| p(&s.label).into_owned()).collect();
+        let shown = if labels.len() > MAX_CHAIN_STEPS {
+            let head = &labels[..MAX_CHAIN_STEPS / 2];
+            let tail = &labels[labels.len() - MAX_CHAIN_STEPS / 2..];
+            let skipped = labels.len() - MAX_CHAIN_STEPS;
+            format!(
+                "{} -> ... {skipped} more ... -> {}",
+                head.join(" -> "),
+                tail.join(" -> ")
+            )
+        } else {
+            labels.join(" -> ")
+        };
+        writeln!(out, "   {:<12} {}", self.paint(DIM, title), shown)
+    }
+
+    fn error(&self, out: &mut dyn Write, error: &ErrorReport) -> io::Result<()> {
+        let title = match &error.error_type {
+            Some(t) if *t != error.message => format!("{}: {}", p(t), p(&error.message)),
+            _ => p(&error.message).into_owned(),
+        };
+        writeln!(
+            out,
+            "{}: {}",
+            self.paint(ERROR, &format!("error[{}]", error.code)),
+            self.paint(EMPHASIS, &title)
+        )?;
+        writeln!(
+            out,
+            "  --> {}  [thread {}/{}, event {}, trace {}]",
+            p(&error.location),
+            p(&error.service),
+            p(&error.thread),
+            p(&error.event_id),
+            p(&error.trace_id)
+        )?;
+        self.chain(out, "chain", &error.steps)?;
+        for read in &error.racy_reads {
+            writeln!(
+                out,
+                "   {:<12} {} (read at {}; the write was by {})",
+                self.paint(WARNING, "cause"),
+                p(&read.explanation),
+                p(&read.read_location),
+                p(&read.write_thread)
+            )?;
+        }
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), error.help)?;
+        writeln!(out)
+    }
+
+    fn diagnostics(&self, out: &mut dyn Write, diagnostics: &[DiagnosticEntry]) -> io::Result<()> {
+        for d in diagnostics.iter().take(MAX_LISTED_DIAGNOSTICS) {
+            let style = if d.severity == "error" {
+                ERROR
+            } else {
+                WARNING
+            };
+            writeln!(
+                out,
+                "{}: {}:{}: {}",
+                self.paint(style, d.severity),
+                p(&d.file),
+                d.line,
+                p(&d.message)
+            )?;
+        }
+        if diagnostics.len() > MAX_LISTED_DIAGNOSTICS {
+            writeln!(
+                out,
+                "... and {} more input problems (--format json lists them all)",
+                diagnostics.len() - MAX_LISTED_DIAGNOSTICS
+            )?;
+        }
+        if !diagnostics.is_empty() {
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}
+
+impl Render for TextRenderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        for race in &report.races {
+            self.race(out, race)?;
+        }
+        for error in &report.errors {
+            self.error(out, error)?;
+        }
+        self.diagnostics(out, &report.diagnostics)?;
+        let s = &report.summary;
+        let verdict = if s.races == 0 {
+            self.paint(GOOD, "no data races")
+        } else {
+            self.paint(
+                ERROR,
+                &format!(
+                    "{} race group{}",
+                    s.races,
+                    if s.races == 1 { "" } else { "s" }
+                ),
+            )
+        };
+        writeln!(
+            out,
+            "{}: {verdict} ({} racy events) · {} error{} · {} events in {} trace{} · {} bad line{} · {} clocks",
+            self.paint(EMPHASIS, "summary"),
+            s.racy_events,
+            s.errors,
+            if s.errors == 1 { "" } else { "s" },
+            s.events,
+            s.traces,
+            if s.traces == 1 { "" } else { "s" },
+            s.bad_lines,
+            if s.bad_lines == 1 { "" } else { "s" },
+            s.clocks
+        )
+    }
+}
+
+/// A JSON value on one line, shortened if long.
+fn compact(value: &serde_json::Value) -> String {
+    const LIMIT: usize = 80;
+    let text = value.to_string();
+    if text.chars().count() <= LIMIT {
+        text
+    } else {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    }
+}
