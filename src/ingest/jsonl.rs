@@ -103,7 +103,11 @@ struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// Parses one non-blank line.
 pub fn parse_line(line: &[u8]) -> Result<ParsedEvent<'_>, LineError> {
-    let wire: WireEvent<'_> = serde_json::from_slice(line).map_err(|e| classify(line, &e))?;
+    // serde would map an array onto the struct's fields by position.
+    if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(not_an_event(line));
+    }
+    let wire: WireEvent<'_> = serde_json::from_slice(line).map_err(|e| classify(&e))?;
 
     let id = required_text(wire.id, "id")?;
     let trace_id = required_text(wire.trace_id, "trace_id")?;
@@ -205,22 +209,26 @@ fn parse_clock(raw: &RawValue) -> Result<Vec<(Cow<'_, str>, u64)>, LineError> {
     Ok(pairs.into_iter().map(|(id, n)| (id.0, n)).collect())
 }
 
-/// Turns a serde error on the whole line into a message.
-fn classify(line: &[u8], error: &serde_json::Error) -> LineError {
-    let first = line.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first != Some(b'{')
-        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(line)
-    {
-        let found = match value {
-            serde_json::Value::Array(_) => "an array",
-            serde_json::Value::String(_) => "a string",
-            serde_json::Value::Number(_) => "a number",
-            serde_json::Value::Bool(_) => "a boolean",
-            serde_json::Value::Null => "null",
-            serde_json::Value::Object(_) => "an object",
-        };
-        return LineError::new(format!("not an object: the line is {found}"));
+/// The error for a line that does not start an object.
+fn not_an_event(line: &[u8]) -> LineError {
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(value) => {
+            let found = match value {
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Null => "null",
+                serde_json::Value::Object(_) => "an object",
+            };
+            LineError::new(format!("not an object: the line is {found}"))
+        }
+        Err(error) => classify(&error),
     }
+}
+
+/// Turns a serde error on the whole line into a message.
+fn classify(error: &serde_json::Error) -> LineError {
     match error.classify() {
         serde_json::error::Category::Eof => LineError {
             message: format!("not json: {error}"),
