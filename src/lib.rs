@@ -21,3 +21,6 @@ pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod report;
+
+#[cfg(test)]
+mod testutil;

@@ -217,3 +217,127 @@ fn racing_partner(
             .find(|&a| !hb.before(a, e) && !hb.before(e, a))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::recording;
+
+    /// (variable, [loc, loc], racy_events) of every group, and the total.
+    fn races(spec: &str) -> (Vec<(String, [String; 2], u64)>, u64) {
+        let rec = recording(spec);
+        let analysis = crate::analysis::analyze(&rec);
+        let groups = analysis
+            .races
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    rec.str(g.variable.name).to_string(),
+                    g.locations.map(|l| rec.str(l).to_string()),
+                    g.racy_events,
+                )
+            })
+            .collect();
+        (groups, analysis.races.racy_events)
+    }
+
+    fn group(var: &str, a: &str, b: &str, racy: u64) -> (String, [String; 2], u64) {
+        (var.to_string(), [a.to_string(), b.to_string()], racy)
+    }
+
+    #[test]
+    fn unsynchronized_writes_race() {
+        let (groups, total) = races("t1 w x @a.py:1\nt2 w x @a.py:2");
+        assert_eq!(groups, vec![group("x", "a.py:1", "a.py:2", 1)]);
+        assert_eq!(total, 1);
+    }
+
+    #[test]
+    fn a_lock_orders_the_accesses() {
+        let (groups, _) =
+            races("t1 acq L\nt1 w x @a.py:1\nt1 rel L\nt2 acq L\nt2 w x @a.py:2\nt2 rel L");
+        assert!(groups.is_empty());
+    }
+
+    #[test]
+    fn spawn_and_await_order_the_accesses() {
+        let (groups, _) = races(
+            "main w x @a.py:1\nmain spawn t1\nt1 w x @a.py:2\nmain await t1\nmain r x @a.py:3",
+        );
+        assert!(groups.is_empty());
+    }
+
+    #[test]
+    fn a_message_orders_the_accesses() {
+        let (groups, _) = races("t1 w x @a.py:1\nt1 send m1\nt2 recv m1\nt2 w x @a.py:2");
+        assert!(groups.is_empty());
+    }
+
+    #[test]
+    fn atomic_writes_race_only_with_plain_writes() {
+        let (groups, _) = races("t1 aw x @a.py:1\nt2 aw x @a.py:2\nt3 r x @a.py:3");
+        assert!(groups.is_empty());
+        let (groups, _) = races("t1 aw x @a.py:1\nt2 w x @a.py:2");
+        assert_eq!(groups, vec![group("x", "a.py:1", "a.py:2", 1)]);
+    }
+
+    #[test]
+    fn reads_never_race_with_reads_and_a_thread_never_races_with_itself() {
+        let (groups, _) = races("t1 r x @a.py:1\nt2 r x @a.py:2\nt1 w y @a.py:3\nt1 w y @a.py:4");
+        assert!(groups.is_empty());
+    }
+
+    #[test]
+    fn racy_events_count_later_events_with_an_earlier_partner() {
+        // Both of t2's writes race with t1's earlier write; t1's write has no
+        // earlier partner.
+        let (groups, total) = races("t1 w x @a.py:1\nt2 w x @a.py:2\nt2 w x @a.py:2");
+        assert_eq!(groups, vec![group("x", "a.py:1", "a.py:2", 2)]);
+        assert_eq!(total, 2);
+    }
+
+    #[test]
+    fn a_line_can_race_with_itself() {
+        let (groups, _) = races("t1 w x @a.py:7\nt2 w x @a.py:7");
+        assert_eq!(groups, vec![group("x", "a.py:7", "a.py:7", 1)]);
+    }
+
+    #[test]
+    fn locations_fall_back_to_function_then_unknown() {
+        let (groups, _) = races("t1 w x @withdraw\nt2 w x");
+        assert_eq!(groups, vec![group("x", "<unknown>", "withdraw", 1)]);
+    }
+
+    #[test]
+    fn every_thread_location_pair_is_kept_not_just_the_last_access() {
+        // FastTrack keeps t1's last write only (line 2) and would report the
+        // group of lines 2 and 3 but miss that of lines 1 and 3.
+        let (groups, total) = races("t1 w x @a.py:1\nt1 w x @a.py:2\nt2 w x @a.py:3");
+        assert_eq!(
+            groups,
+            vec![
+                group("x", "a.py:1", "a.py:3", 1),
+                group("x", "a.py:2", "a.py:3", 1)
+            ]
+        );
+        assert_eq!(total, 1, "t2's write is one racy event");
+    }
+
+    #[test]
+    fn services_separate_variables_unless_global() {
+        let (groups, _) = races("a/t1 w x @a.py:1\nb/t1 w x @b.py:1");
+        assert!(groups.is_empty());
+        let rec = recording("a/t1 w x @a.py:1\nb/t1 w x @b.py:1");
+        assert_eq!(rec.events.len(), 2);
+    }
+
+    #[test]
+    fn an_edge_against_file_order_is_honoured() {
+        // File 2's write happens before file 1's second write through the
+        // message, but races with file 1's first write, which comes earlier.
+        let (groups, total) =
+            races("t1 w x @a.py:1\nt1 recv m\nt1 w x @a.py:1\n--\nt2 w x @b.py:1\nt2 send m");
+        assert_eq!(groups, vec![group("x", "a.py:1", "b.py:1", 1)]);
+        assert_eq!(total, 1);
+    }
+}

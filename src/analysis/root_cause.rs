@@ -133,3 +133,54 @@ fn racy_reads(
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::analyze;
+    use crate::testutil::recording;
+
+    #[test]
+    fn an_error_after_reading_a_racing_write_names_the_write() {
+        let rec = recording(
+            "t1 call handle @api.py:1\n\
+             t2 w balance @bank.py:41\n\
+             t1 r balance @bank.py:50 ^e1\n\
+             t1 err overdrawn @bank.py:51 ^e1",
+        );
+        let analysis = analyze(&rec);
+        let [explained] = analysis.errors.as_slice() else {
+            panic!("one error expected")
+        };
+        assert_eq!(
+            explained
+                .chain
+                .iter()
+                .map(|&i| rec.id_str(i))
+                .collect::<Vec<_>>(),
+            ["e1", "e4"]
+        );
+        let [read] = explained.racy_reads.as_slice() else {
+            panic!("one racy read expected")
+        };
+        assert_eq!(rec.id_str(read.write), "e2");
+        assert_eq!(rec.id_str(read.read), "e3");
+        assert_eq!(
+            read.path.iter().map(|&i| rec.id_str(i)).collect::<Vec<_>>(),
+            ["e3", "e4"]
+        );
+    }
+
+    #[test]
+    fn an_error_after_an_ordered_write_has_no_racy_read() {
+        let rec = recording(
+            "t2 w balance @bank.py:41\n\
+             t2 send m\n\
+             t1 recv m\n\
+             t1 r balance @bank.py:50\n\
+             t1 err overdrawn @bank.py:51",
+        );
+        let analysis = analyze(&rec);
+        assert_eq!(analysis.errors.len(), 1);
+        assert!(analysis.errors[0].racy_reads.is_empty());
+    }
+}

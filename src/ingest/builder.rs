@@ -354,3 +354,75 @@ fn sorted_clock(
     }
     Ok(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Severity;
+    use crate::testutil::recording;
+
+    fn load(text: &str) -> crate::model::Recording {
+        crate::ingest::load_bytes(vec![("t.jsonl".into(), text.as_bytes().to_vec())]).unwrap()
+    }
+
+    #[test]
+    fn a_duplicate_id_is_a_bad_line_and_the_first_is_kept() {
+        let line =
+            r#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"custom"}"#;
+        let rec = load(&format!("{line}\n{line}\n"));
+        assert_eq!(rec.events.len(), 1);
+        assert_eq!(rec.bad_lines, 1);
+        assert_eq!(rec.diagnostics[0].line, 2);
+        assert_eq!(rec.diagnostics[0].severity, Severity::Error);
+        assert!(rec.diagnostics[0].message.starts_with("duplicate id `a`"));
+    }
+
+    #[test]
+    fn parents_may_come_later_and_unknown_ones_are_warned() {
+        let rec = recording("t1 w x ^e2\nt2 call f\nt1 w y ^nope");
+        assert_eq!(rec.events[0].parent.map(|p| p.0), Some(1));
+        assert_eq!(rec.events[2].parent, None);
+        assert_eq!(rec.diagnostics.len(), 1);
+        assert!(rec.diagnostics[0].message.contains("names no event"));
+        assert_eq!(rec.diagnostics[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_parent_cycle_is_broken_once() {
+        let rec = recording("t1 call f ^e3\nt1 call g ^e1\nt1 call h ^e2");
+        let cycles: Vec<_> = rec
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("parent cycle"))
+            .collect();
+        assert_eq!(cycles.len(), 1);
+        assert_eq!(cycles[0].line, 1);
+        assert_eq!(rec.events[0].parent, None);
+        assert_eq!(rec.parent_chain(crate::model::EventIdx(2)).len(), 3);
+    }
+
+    #[test]
+    fn uuid_spellings_of_one_trace_are_one_trace() {
+        let a = r#"{"id":"a","trace_id":"4BF92F35-77B3-4DA6-A3CE-929D0E0E4736","timestamp":"2026-11-26T10:00:00Z","kind":"custom"}"#;
+        let b = r#"{"id":"b","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","timestamp":"2026-11-26T10:00:00Z","kind":"custom"}"#;
+        let rec = load(&format!("{a}\n{b}\n"));
+        assert_eq!(rec.trace_count, 1);
+        assert_eq!(rec.events[0].trace, rec.events[1].trace);
+    }
+
+    #[test]
+    fn a_truncated_last_line_is_a_warning() {
+        let good =
+            r#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"custom"}"#;
+        let rec = load(&format!("{good}\n{}", &good[..30]));
+        assert_eq!(rec.bad_lines, 1);
+        assert_eq!(rec.diagnostics[0].severity, Severity::Warning);
+        assert!(
+            rec.diagnostics[0]
+                .message
+                .starts_with("truncated last line")
+        );
+        // The same cut line in the middle of the file is an error.
+        let rec = load(&format!("{}\n{good}\n", &good[..30]));
+        assert_eq!(rec.diagnostics[0].severity, Severity::Error);
+    }
+}

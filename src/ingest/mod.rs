@@ -12,7 +12,7 @@ pub mod source;
 
 use crate::model::{Origin, Recording, Severity};
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Lines parsed in parallel before they are added in order.
 const BATCH_LINES: usize = 16 * 1024;
@@ -28,6 +28,8 @@ pub enum IngestError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: String },
+    #[error("{path}: {problem}")]
+    Undecodable { path: String, problem: String },
     #[error("{path}: no line could be used ({bad} bad lines)")]
     NoGoodLine { path: String, bad: u64 },
 }
@@ -60,24 +62,43 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
     progress.start(total);
     let mut builder = builder::Builder::new();
     for path in paths {
-        load_file(&mut builder, path, progress)?;
+        let name = path.display().to_string();
+        let on_disk = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let input = source::read_file(path).map_err(|source| IngestError::Unreadable {
+            path: name.clone(),
+            source,
+        })?;
+        add_input(&mut builder, name, input, on_disk, progress)?;
     }
     progress.finish();
     Ok(builder.finish())
 }
 
-fn load_file(
+/// Reads in-memory inputs (name, bytes as stored, possibly compressed), in
+/// order, into one recording.
+pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>) -> Result<Recording, IngestError> {
+    let mut builder = builder::Builder::new();
+    for (name, raw) in inputs {
+        let on_disk = raw.len() as u64;
+        add_input(
+            &mut builder,
+            name,
+            source::decode(raw),
+            on_disk,
+            &NoProgress,
+        )?;
+    }
+    Ok(builder.finish())
+}
+
+fn add_input(
     builder: &mut builder::Builder,
-    path: &Path,
+    name: String,
+    input: source::FileBytes,
+    on_disk: u64,
     progress: &dyn Progress,
 ) -> Result<(), IngestError> {
-    let display = path.display().to_string();
-    let input = source::read_file(path).map_err(|source| IngestError::Unreadable {
-        path: display.clone(),
-        source,
-    })?;
-    let compressed_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let file = builder.add_file(display.clone());
+    let file = builder.add_file(name.clone());
     let events_before = builder.event_count();
 
     let mut last_line = 0;
@@ -104,7 +125,7 @@ fn load_file(
         }
         let bytes: u64 = batch.iter().map(|l| l.text.len() as u64 + 1).sum();
         batch.clear();
-        scale(bytes, input.bytes.len(), compressed_len)
+        scale(bytes, input.bytes.len(), on_disk)
     };
     for line in source::lines(&input.bytes) {
         last_line = line.number;
@@ -117,6 +138,12 @@ fn load_file(
     progress.advance(flush(builder, &mut batch));
 
     if let Some(problem) = input.decode_problem {
+        if lines_seen == 0 {
+            return Err(IngestError::Undecodable {
+                path: name,
+                problem,
+            });
+        }
         builder.diagnose(
             Origin {
                 file,
@@ -127,10 +154,10 @@ fn load_file(
         );
     }
     if lines_seen == 0 {
-        return Err(IngestError::Empty { path: display });
+        return Err(IngestError::Empty { path: name });
     }
     if builder.event_count() == events_before {
-        return Err(IngestError::NoGoodLine { path: display, bad });
+        return Err(IngestError::NoGoodLine { path: name, bad });
     }
     Ok(())
 }
