@@ -191,9 +191,10 @@ impl Render for TextRenderer {
         };
         writeln!(
             out,
-            "{}: {verdict} ({} racy events) · {} error{} · {} events in {} trace{} · {} bad line{} · {} clocks",
+            "{}: {verdict} ({} racy event{}) · {} error{} · {} events in {} trace{} · {} bad line{} · {} clocks",
             self.paint(EMPHASIS, "summary"),
             s.racy_events,
+            if s.racy_events == 1 { "" } else { "s" },
             s.errors,
             if s.errors == 1 { "" } else { "s" },
             s.events,
