@@ -43,7 +43,10 @@ fn a_race_exits_1_and_explains_itself() {
     assert!(text.contains("error[data-race]"), "{text}");
     assert!(text.contains("help:"), "{text}");
     assert!(text.contains("racing write"), "{text}");
-    assert!(!text.contains('\u{1b}'), "no colour when stdout is not a terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -67,9 +70,20 @@ fn fail_on_sets_the_threshold() {
 "#,
     );
     let error_only = error_only.to_str().unwrap();
-    assert_eq!(code(&causeway(&["analyze", error_only])), 0, "errors alone do not fail by default");
-    assert_eq!(code(&causeway(&["analyze", error_only, "--fail-on", "error"])), 1);
-    assert_eq!(code(&causeway(&["analyze", racy, "--fail-on", "error"])), 1, "races fail at the error level too");
+    assert_eq!(
+        code(&causeway(&["analyze", error_only])),
+        0,
+        "errors alone do not fail by default"
+    );
+    assert_eq!(
+        code(&causeway(&["analyze", error_only, "--fail-on", "error"])),
+        1
+    );
+    assert_eq!(
+        code(&causeway(&["analyze", racy, "--fail-on", "error"])),
+        1,
+        "races fail at the error level too"
+    );
 }
 
 #[test]
@@ -94,7 +108,10 @@ fn unusable_input_exits_2_with_a_clear_message() {
     let cases = [
         (empty.to_str().unwrap(), "the file is empty"),
         (blank.to_str().unwrap(), "the file is empty"),
-        (garbage.to_str().unwrap(), "no line could be used (2 bad lines)"),
+        (
+            garbage.to_str().unwrap(),
+            "no line could be used (2 bad lines)",
+        ),
         ("does/not/exist.jsonl", "cannot read does/not/exist.jsonl"),
     ];
     for (path, message) in cases {
@@ -110,14 +127,20 @@ fn unusable_input_exits_2_with_a_clear_message() {
 fn bad_usage_exits_2() {
     assert_eq!(code(&causeway(&[])), 2);
     assert_eq!(code(&causeway(&["analyze"])), 2);
-    assert_eq!(code(&causeway(&["analyze", "x.jsonl", "--format", "yaml"])), 2);
+    assert_eq!(
+        code(&causeway(&["analyze", "x.jsonl", "--format", "yaml"])),
+        2
+    );
 }
 
 #[test]
 fn version_is_printed() {
     let out = causeway(&["--version"]);
     assert_eq!(code(&out), 0);
-    assert_eq!(stdout(&out).trim(), format!("causeway {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("causeway {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -137,7 +160,12 @@ fn output_writes_the_report_to_a_file() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(report["version"], 1);
 
-    let unwritable = causeway(&["analyze", "fixtures/demo-bank.jsonl", "--output", "/nonexistent/dir/r.txt"]);
+    let unwritable = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "--output",
+        "/nonexistent/dir/r.txt",
+    ]);
     assert_eq!(code(&unwritable), 2);
     assert!(stderr(&unwritable).contains("cannot write the report to /nonexistent/dir/r.txt"));
 }
@@ -197,7 +225,10 @@ fn control_characters_from_the_trace_never_reach_the_terminal() {
     let out = causeway(&["analyze", path.to_str().unwrap(), "--color", "never"]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     assert!(text.contains("\\u{1b}"), "{text}");
 }
 
@@ -221,10 +252,20 @@ fn a_closed_pipe_is_not_an_error() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let mut err = String::new();
-    child.stderr.as_mut().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .as_mut()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
@@ -239,7 +280,11 @@ fn validate_lists_problems_and_exits_1_on_bad_lines() {
     assert!(text.lines().any(|l| l.starts_with("error: ")), "{text}");
 
     let dir = tempfile::tempdir().unwrap();
-    let clean = temp_file(dir.path(), "clean.jsonl", format!("{CLEAN_EVENT}\n").as_bytes());
+    let clean = temp_file(
+        dir.path(),
+        "clean.jsonl",
+        format!("{CLEAN_EVENT}\n").as_bytes(),
+    );
     let out = causeway(&["validate", clean.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(stdout(&out).contains("1 events, 0 bad lines"));
@@ -255,10 +300,19 @@ fn several_files_form_one_recording() {
         br#"{"id":"b","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"state_write","metadata":{"thread":"other","variable":"x","file":"b.py","line":1}}
 "#,
     );
-    let out = causeway(&["analyze", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    let out = causeway(&[
+        "analyze",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["events"], 2);
-    assert_eq!(report["races"][0]["locations"], serde_json::json!(["a.py:1", "b.py:1"]));
+    assert_eq!(
+        report["races"][0]["locations"],
+        serde_json::json!(["a.py:1", "b.py:1"])
+    );
     assert_eq!(report["inputs"].as_array().unwrap().len(), 2);
 }

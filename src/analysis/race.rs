@@ -73,15 +73,84 @@ struct Slot {
     location: Sym,
     class: AccessClass,
     last: EventIdx,
+    /// The position of `last` on its line of execution.
+    last_position: u32,
     /// Every access of the slot, kept only when file order may disagree
     /// with happens-before.
     history: Vec<EventIdx>,
+}
+
+/// The slots of one line of execution on one variable, by recency: an
+/// append-only log of (position on the line, slot) whose live entries are
+/// those still naming their slot's last access. Because a new access races
+/// with a slot exactly when the slot's last access lies beyond what the new
+/// access has seen of that line, a scan from the log's end that stops at the
+/// first position already seen visits only racing slots (and stale entries).
+struct LineSlots {
+    exec: ExecId,
+    thread: (Sym, Sym),
+    log: Vec<(u32, u32)>,
+    slots: u32,
 }
 
 #[derive(Default)]
 struct VariableState {
     slots: Vec<Slot>,
     slot_of: HashMap<(ExecId, Sym, AccessClass), usize>,
+    lines: Vec<LineSlots>,
+    line_of: HashMap<ExecId, usize>,
+}
+
+impl VariableState {
+    /// Records `e` as the last access of its slot.
+    fn record(
+        &mut self,
+        e: EventIdx,
+        key: (ExecId, Sym, AccessClass),
+        thread: (Sym, Sym),
+        position: u32,
+        keep_history: bool,
+    ) {
+        let (exec, location, class) = key;
+        let next = self.slots.len();
+        let slot = *self.slot_of.entry(key).or_insert(next);
+        let next_line = self.lines.len();
+        let line = *self.line_of.entry(exec).or_insert(next_line);
+        if line == next_line {
+            self.lines.push(LineSlots {
+                exec,
+                thread,
+                log: Vec::new(),
+                slots: 0,
+            });
+        }
+        if slot == next {
+            self.slots.push(Slot {
+                exec,
+                thread,
+                location,
+                class,
+                last: e,
+                last_position: position,
+                history: Vec::new(),
+            });
+            self.lines[line].slots += 1;
+        }
+        self.slots[slot].last = e;
+        self.slots[slot].last_position = position;
+        if keep_history {
+            self.slots[slot].history.push(e);
+            return;
+        }
+        let line = &mut self.lines[line];
+        line.log.push((position, slot as u32));
+        // Drop stale entries once they outnumber the live ones.
+        if line.log.len() > 2 * line.slots as usize + 16 {
+            let slots = &self.slots;
+            line.log
+                .retain(|&(pos, s)| slots[s as usize].last_position == pos);
+        }
+    }
 }
 
 /// Finds every race group of a recording.
@@ -92,6 +161,7 @@ pub fn detect(rec: &Recording, hb: &HappensBefore<'_>) -> RaceReport {
     let mut groups: Vec<RaceGroup> = Vec::new();
     let mut racing = vec![false; rec.events.len()];
     let mut racy_total = 0u64;
+    let mut partners: Vec<(usize, EventIdx)> = Vec::new();
     let mut found: Vec<(usize, EventIdx)> = Vec::new();
 
     for e in rec.indices() {
@@ -107,15 +177,15 @@ pub fn detect(rec: &Recording, hb: &HappensBefore<'_>) -> RaceReport {
         let location = event.location;
         let state = variables.entry(variable).or_default();
 
+        partners.clear();
+        if keep_history {
+            partners_by_slot(state, e, thread, class, hb, &mut partners);
+        } else {
+            partners_by_line(state, e, thread, class, hb, &mut partners);
+        }
         found.clear();
-        for slot in &state.slots {
-            if slot.thread == thread || !slot.class.conflicts_with(class) {
-                continue;
-            }
-            let Some(partner) = racing_partner(slot, e, hb, keep_history) else {
-                continue;
-            };
-            let pair = ordered_pair(rec, location, slot.location);
+        for &(slot, partner) in &partners {
+            let pair = ordered_pair(rec, location, state.slots[slot].location);
             let next = groups.len();
             let group = *group_of.entry((variable, pair[0], pair[1])).or_insert(next);
             if group == next {
@@ -142,26 +212,13 @@ pub fn detect(rec: &Recording, hb: &HappensBefore<'_>) -> RaceReport {
             }
         }
 
-        let next = state.slots.len();
-        let slot = *state
-            .slot_of
-            .entry((event.exec, location, class))
-            .or_insert(next);
-        if slot == next {
-            state.slots.push(Slot {
-                exec: event.exec,
-                thread,
-                location,
-                class,
-                last: e,
-                history: Vec::new(),
-            });
-        }
-        let slot = &mut state.slots[slot];
-        slot.last = e;
-        if keep_history {
-            slot.history.push(e);
-        }
+        state.record(
+            e,
+            (event.exec, location, class),
+            thread,
+            hb.position(e),
+            keep_history,
+        );
     }
 
     groups.sort_by(|a, b| group_order(rec, a).cmp(&group_order(rec, b)));
@@ -192,29 +249,66 @@ fn group_order<'r>(
     )
 }
 
-/// An earlier access of `slot` that races with `e`, if any.
-fn racing_partner(
-    slot: &Slot,
+/// The racing slots when file order extends happens-before: per line of
+/// execution, the slots whose last access `e` has not seen.
+fn partners_by_line(
+    state: &VariableState,
     e: EventIdx,
+    thread: (Sym, Sym),
+    class: AccessClass,
     hb: &HappensBefore<'_>,
-    keep_history: bool,
-) -> Option<EventIdx> {
-    if !keep_history {
-        return (!hb.before(slot.last, e)).then_some(slot.last);
-    }
-    let history = &slot.history;
-    if hb.is_chain(slot.exec) {
-        if hb.before(slot.last, e) {
-            return None;
+    out: &mut Vec<(usize, EventIdx)>,
+) {
+    for line in &state.lines {
+        if line.thread == thread {
+            continue;
         }
-        let first_not_before = history.partition_point(|&a| hb.before(a, e));
-        let candidate = history[first_not_before];
-        (!hb.before(e, candidate)).then_some(candidate)
-    } else {
-        history
-            .iter()
-            .copied()
-            .find(|&a| !hb.before(a, e) && !hb.before(e, a))
+        let seen = hb.seen(e, line.exec);
+        for &(position, slot) in line.log.iter().rev() {
+            if u64::from(position) <= seen {
+                break;
+            }
+            let slot_state = &state.slots[slot as usize];
+            let live = slot_state.last_position == position;
+            if live && slot_state.class.conflicts_with(class) {
+                out.push((slot as usize, slot_state.last));
+            }
+        }
+    }
+}
+
+/// The racing slots in general: each slot's history is a happens-before
+/// chain, so the accesses before `e` are a prefix and those after `e` a
+/// suffix; the first access not before `e` races with it unless it comes
+/// after `e`.
+fn partners_by_slot(
+    state: &VariableState,
+    e: EventIdx,
+    thread: (Sym, Sym),
+    class: AccessClass,
+    hb: &HappensBefore<'_>,
+    out: &mut Vec<(usize, EventIdx)>,
+) {
+    for (index, slot) in state.slots.iter().enumerate() {
+        if slot.thread == thread || !slot.class.conflicts_with(class) {
+            continue;
+        }
+        let history = &slot.history;
+        let partner = if hb.is_chain(slot.exec) {
+            if hb.before(slot.last, e) {
+                continue;
+            }
+            let candidate = history[history.partition_point(|&a| hb.before(a, e))];
+            (!hb.before(e, candidate)).then_some(candidate)
+        } else {
+            history
+                .iter()
+                .copied()
+                .find(|&a| !hb.before(a, e) && !hb.before(e, a))
+        };
+        if let Some(partner) = partner {
+            out.push((index, partner));
+        }
     }
 }
 

@@ -25,6 +25,8 @@ const MAX_CLOCK_WARNINGS: usize = 20;
 /// Answers "does a happen before b" for the events of one recording.
 pub struct HappensBefore<'r> {
     source: Source<'r>,
+    /// Each event's position on its line of execution.
+    position: Vec<u32>,
     /// File order is a linear extension of happens-before: no event happens
     /// before an event that comes earlier in the files.
     pub in_file_order: bool,
@@ -41,7 +43,6 @@ enum Source<'r> {
 /// Clocks derived from the edges: each event's position on its line, and the
 /// full clock of each state access.
 struct DerivedClocks {
-    position: Vec<u32>,
     exec: Vec<ExecId>,
     span: Vec<(u32, u32)>,
     arena: Vec<(u32, u64)>,
@@ -62,10 +63,28 @@ impl HappensBefore<'_> {
                     "clock of a non-access queried"
                 );
                 let clock_b = &d.arena[start as usize..(start + len) as usize];
-                clock::get(clock_b, d.exec[a.index()].0) >= u64::from(d.position[a.index()])
+                clock::get(clock_b, d.exec[a.index()].0) >= u64::from(self.position[a.index()])
             }
             Source::Given(g) => clock::before(g.of(a), g.of(b)),
         }
+    }
+
+    /// How far along line `exec` access `e` has seen: the position of the
+    /// last event of that line that happens before or is `e`. Derived
+    /// clocks only; with given clocks this is never called.
+    pub fn seen(&self, e: EventIdx, exec: ExecId) -> u64 {
+        match &self.source {
+            Source::Derived(d) => {
+                let (start, len) = d.span[e.index()];
+                clock::get(&d.arena[start as usize..(start + len) as usize], exec.0)
+            }
+            Source::Given(_) => unreachable!("given clocks use the general detector"),
+        }
+    }
+
+    /// The position of an event on its line of execution (1-based).
+    pub fn position(&self, e: EventIdx) -> u32 {
+        self.position[e.index()]
     }
 
     /// Whether the events of a line of execution form a chain.
@@ -91,6 +110,7 @@ pub fn compute<'r>(
             let chain = check_given(rec, given, edges, &lines, diagnostics);
             HappensBefore {
                 source: Source::Given(given),
+                position: lines.position,
                 in_file_order: false,
                 chain,
             }
@@ -100,6 +120,7 @@ pub fn compute<'r>(
             let derived = derive(rec, edges, &lines, in_file_order, diagnostics);
             HappensBefore {
                 source: Source::Derived(derived),
+                position: lines.position,
                 in_file_order,
                 chain: vec![true; rec.exec_lines.len()],
             }
@@ -188,7 +209,6 @@ fn derive(
         current[exec.index()] = clock;
     }
     DerivedClocks {
-        position: lines.position.clone(),
         exec: rec.events.iter().map(|e| e.exec).collect(),
         span,
         arena,

@@ -1,0 +1,75 @@
+//! Snapshots of the text and JSON reports of every fixture in
+//! `fixtures/manifest.toml` (and of the report of a recording with nothing
+//! to report), so that any change to what users see is reviewed.
+
+use causeway::analysis::analyze;
+use causeway::ingest::{NoProgress, load};
+use causeway::report::{Format, Report};
+use std::path::PathBuf;
+
+/// Each manifest entry's input files (those that load; entries that must
+/// fail to load are covered by the CLI and fixture tests).
+fn fixture_inputs() -> Vec<(String, Vec<PathBuf>)> {
+    let manifest: toml::Table = std::fs::read_to_string("fixtures/manifest.toml")
+        .unwrap()
+        .parse()
+        .unwrap();
+    manifest["fixture"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            let files: Vec<String> = match (entry.get("file"), entry.get("files")) {
+                (Some(file), _) => vec![file.as_str().unwrap().to_string()],
+                (None, Some(files)) => files
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap().to_string())
+                    .collect(),
+                (None, None) => panic!("fixture without file"),
+            };
+            let name = files[0].trim_end_matches(".jsonl").to_string();
+            let paths = files
+                .iter()
+                .map(|f| PathBuf::from("fixtures").join(f))
+                .collect();
+            (name, paths)
+        })
+        .collect()
+}
+
+fn render(report: &Report, format: Format) -> String {
+    let mut out = Vec::new();
+    format.renderer(false).render(report, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn every_fixture_report_is_snapshotted() {
+    let mut rendered = 0;
+    for (name, paths) in fixture_inputs() {
+        let Ok(rec) = load(&paths, &NoProgress) else {
+            continue;
+        };
+        let report = Report::build(&rec, &analyze(&rec));
+        insta::assert_snapshot!(format!("{name}.text"), render(&report, Format::Text));
+        insta::assert_snapshot!(format!("{name}.json"), render(&report, Format::Json));
+        rendered += 1;
+    }
+    assert!(rendered >= 10, "only {rendered} fixtures rendered");
+}
+
+#[test]
+fn a_report_with_nothing_to_say() {
+    let rec = causeway::ingest::load_bytes(vec![(
+        "quiet.jsonl".to_string(),
+        br#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"function_entry","metadata":{"function":"main"}}
+"#
+        .to_vec(),
+    )])
+    .unwrap();
+    let report = Report::build(&rec, &analyze(&rec));
+    insta::assert_snapshot!("empty.text", render(&report, Format::Text));
+    insta::assert_snapshot!("empty.json", render(&report, Format::Json));
+}
