@@ -330,10 +330,19 @@ fn events_the_format_allows_pass() {
             json!({"id": "b", "trace_id": "t", "timestamp": "2026-11-26T10:00:00.000002Z", "kind": "function_exit", "parent_id": "a",
             "metadata": {"exception": {"type": "KeyError", "message": "'sku'"}, "duration_ns": 1200}}),
         ),
+        (
+            "numeric thread and task ids",
+            json!({"id": "s", "trace_id": "t", "timestamp": "2026-11-26T10:00:00Z", "kind": "async_spawn",
+            "metadata": {"service": "shop", "thread": 140213, "task": 140377}}),
+        ),
     ];
     for (what, event) in allowed {
         let errors = errors_of(&validator, &event);
         assert!(errors.is_empty(), "{what} should pass: {errors:?}\n{event}");
+        // The schema is no stricter than the reader.
+        let line = event.to_string();
+        let read = causeway::ingest::jsonl::parse_line(line.as_bytes());
+        assert!(read.is_ok(), "the reader rejects {what}: {:?}", read.err());
     }
 }
 
@@ -442,8 +451,30 @@ fn events_the_format_forbids_fail() {
             json!({"id": "b", "trace_id": "t", "timestamp": "2026-11-26T10:00:00Z", "kind": "function_exit", "metadata": {"exception": {"message": "boom"}}}),
         ),
         ("an array line", json!(["state_write", "cart.total", 2])),
+        (
+            "a state_write without its variable",
+            with(base(), |e| {
+                e["metadata"].as_object_mut().unwrap().remove("variable");
+            }),
+        ),
+        (
+            "a lock_acquire without its lock",
+            json!({"id": "l", "trace_id": "t", "timestamp": "2026-11-26T10:00:00Z", "kind": "lock_acquire", "metadata": {"thread": "t1"}}),
+        ),
+    ];
+    // Value shapes are the schema's alone: the reader passes values through
+    // without looking inside them.
+    let value_shapes = [
+        "a $repr without $type",
+        "a $redacted reason that is not a string",
+        "an exception without a type",
     ];
     for (what, event) in forbidden {
         assert!(!validator.is_valid(&event), "{what} should fail:\n{event}");
+        if !value_shapes.contains(&what) {
+            let line = event.to_string();
+            let read = causeway::ingest::jsonl::parse_line(line.as_bytes());
+            assert!(read.is_err(), "the reader accepts {what}");
+        }
     }
 }

@@ -40,7 +40,7 @@ pub struct RacyRead {
 
 /// Explains every error of the recording, in file order.
 pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<ErrorChain> {
-    let errors: Vec<EventIdx> = rec.indices().filter(|&i| rec.event(i).is_error()).collect();
+    let errors = failures(rec);
     if errors.is_empty() {
         return Vec::new();
     }
@@ -55,6 +55,37 @@ pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<Error
                 chain: rec.parent_chain(error),
                 racy_reads: racy_reads(rec, graph, &writes, races, error),
             }
+        })
+        .collect()
+}
+
+/// The errors worth a report entry: every `error` event, and every function
+/// exit that raised, except those whose exception came out of a call that is
+/// already reported (an exception propagating through ten frames is one
+/// failure, reported where it started or where an `error` event recorded it).
+pub fn failures(rec: &Recording) -> Vec<EventIdx> {
+    let errors: Vec<EventIdx> = rec.indices().filter(|&i| rec.event(i).is_error()).collect();
+    // How many error events and raising exits lie beneath each call.
+    let mut beneath: HashMap<EventIdx, u32> = HashMap::new();
+    for &error in &errors {
+        let mut current = rec.event(error).parent;
+        let mut steps = 0;
+        while let Some(frame) = current {
+            *beneath.entry(frame).or_default() += 1;
+            current = rec.event(frame).parent;
+            steps += 1;
+            if steps > rec.events.len() {
+                break;
+            }
+        }
+    }
+    errors
+        .into_iter()
+        .filter(|&e| {
+            let event = rec.event(e);
+            // A raising exit counts itself under its own call; anything more
+            // there was reported first.
+            event.kind == EventKind::Error || event.parent.is_none_or(|frame| beneath[&frame] < 2)
         })
         .collect()
 }
@@ -182,5 +213,34 @@ mod tests {
         let analysis = analyze(&rec);
         assert_eq!(analysis.errors.len(), 1);
         assert!(analysis.errors[0].racy_reads.is_empty());
+    }
+
+    #[test]
+    fn a_propagating_exception_is_one_failure() {
+        let exit = |id: &str, parent: &str, t: &str| {
+            format!(
+                r#"{{"id":"{id}","trace_id":"t","parent_id":"{parent}","timestamp":"{t}","kind":"function_exit","metadata":{{"exception":{{"type":"KeyError","message":"sku"}}}}}}"#
+            )
+        };
+        let entry = |id: &str, parent: Option<&str>, t: &str| {
+            let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+            format!(
+                r#"{{"id":"{id}","trace_id":"t","parent_id":{parent},"timestamp":"{t}","kind":"function_entry","metadata":{{"function":"f_{id}"}}}}"#
+            )
+        };
+        let lines = [
+            entry("outer", None, "2026-11-26T10:00:00.1Z"),
+            entry("inner", Some("outer"), "2026-11-26T10:00:00.2Z"),
+            exit("inner-exit", "inner", "2026-11-26T10:00:00.3Z"),
+            exit("outer-exit", "outer", "2026-11-26T10:00:00.4Z"),
+        ];
+        let rec =
+            crate::ingest::load_bytes(vec![("t.jsonl".into(), lines.join("\n").into_bytes())])
+                .unwrap();
+        let listed: Vec<&str> = super::failures(&rec)
+            .into_iter()
+            .map(|i| rec.id_str(i))
+            .collect();
+        assert_eq!(listed, ["inner-exit"]);
     }
 }
