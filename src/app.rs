@@ -2,7 +2,7 @@
 //! decides the exit code. Output goes to the writers it is given; only the
 //! progress bar draws on the terminal directly.
 
-use crate::analysis;
+use crate::analysis::{self, Timings};
 use crate::cli::{AnalyzeArgs, ColorChoice, Command, FailOn, ValidateArgs};
 use crate::ingest::{self, IngestError, Progress};
 use crate::report::{Format, Report};
@@ -64,18 +64,30 @@ impl AppError {
     }
 }
 
-/// Runs a command, writing its output to `stdout`, and returns the exit code.
-pub fn run(command: Command, stdout: &mut dyn Write) -> Result<u8, AppError> {
+/// What a command ended with.
+pub struct Outcome {
+    pub exit_code: u8,
+    /// Stage timings, when `--timings` asked for them.
+    pub timings: Option<Timings>,
+}
+
+/// Runs a command, writing its output to `stdout`.
+pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
     match command {
         Command::Analyze(args) => analyze(args, stdout),
-        Command::Validate(args) => validate(args, stdout),
+        Command::Validate(args) => validate(args, stdout).map(|exit_code| Outcome {
+            exit_code,
+            timings: None,
+        }),
     }
 }
 
-fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
-    let rec = load(&args.files)?;
-    let analysis = analysis::analyze(&rec);
-    let report = Report::build(&rec, &analysis);
+fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
+    let mut timings = Timings::default();
+    let rec = timings.time("read", || load(&args.files))?;
+    let mut analysis = analysis::analyze(&rec);
+    timings.0.append(&mut analysis.timings.0);
+    let report = timings.time("report", || Report::build(&rec, &analysis));
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -88,6 +100,7 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
         }
     };
     let renderer = args.format.renderer(color);
+    let render_start = std::time::Instant::now();
     match &args.output {
         Some(path) => {
             let output_error = |source| AppError::Output {
@@ -104,6 +117,7 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
             stdout.flush()?;
         }
     }
+    timings.0.push(("render", render_start.elapsed()));
 
     if args.strict && report.summary.bad_lines > 0 {
         return Err(AppError::Strict {
@@ -115,10 +129,13 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
         FailOn::Race => report.summary.races > 0,
         FailOn::Error => report.summary.races > 0 || report.summary.errors > 0,
     };
-    Ok(if failing {
-        exit_code::FINDINGS
-    } else {
-        exit_code::CLEAN
+    Ok(Outcome {
+        exit_code: if failing {
+            exit_code::FINDINGS
+        } else {
+            exit_code::CLEAN
+        },
+        timings: args.timings.then_some(timings),
     })
 }
 

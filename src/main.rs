@@ -12,7 +12,15 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
     match app::run(cli.command, &mut stdout) {
-        Ok(code) => ExitCode::from(code),
+        Ok(outcome) => {
+            if let Some(timings) = outcome.timings {
+                let mut stderr = std::io::stderr().lock();
+                for (stage, took) in timings.0 {
+                    let _ = writeln!(stderr, "{stage:>16}: {:8.1} ms", took.as_secs_f64() * 1e3);
+                }
+            }
+            ExitCode::from(outcome.exit_code)
+        }
         Err(e) if e.is_broken_pipe() => ExitCode::from(exit_code::CLEAN),
         Err(e) => {
             let mut stderr = std::io::stderr().lock();

@@ -15,19 +15,39 @@ pub struct Analysis {
     /// contradict the events, cycles).
     pub diagnostics: Vec<Diagnostic>,
     pub used_given_clocks: bool,
+    /// How long each stage took (never part of a report: not deterministic).
+    pub timings: Timings,
+}
+
+/// Wall-clock time per named stage, for `--timings`.
+#[derive(Debug, Default)]
+pub struct Timings(pub Vec<(&'static str, std::time::Duration)>);
+
+impl Timings {
+    /// Runs `stage` and records how long it took.
+    pub fn time<T>(&mut self, name: &'static str, stage: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let result = stage();
+        self.0.push((name, start.elapsed()));
+        result
+    }
 }
 
 /// Runs every detector over a recording.
 pub fn analyze(rec: &Recording) -> Analysis {
-    let edges = graph::edges::sync_edges(rec);
+    let mut timings = Timings::default();
+    let edges = timings.time("sync edges", || graph::edges::sync_edges(rec));
     let mut diagnostics = Vec::new();
-    let hb: HappensBefore<'_> = graph::hb::compute(rec, &edges, &mut diagnostics);
-    let races = race::detect(rec, &hb);
-    let errors = root_cause::explain(rec, &edges, &races);
+    let hb: HappensBefore<'_> = timings.time("happens-before", || {
+        graph::hb::compute(rec, &edges, &mut diagnostics)
+    });
+    let races = timings.time("races", || race::detect(rec, &hb));
+    let errors = timings.time("root causes", || root_cause::explain(rec, &edges, &races));
     Analysis {
         races,
         errors,
         diagnostics,
         used_given_clocks: hb.uses_given_clocks(),
+        timings,
     }
 }

@@ -1,26 +1,68 @@
 //! Turning parsed lines into a [`Recording`]: interning, duplicate ids,
-//! lines of execution, parent links (resolved once every file is read, so a
-//! parent may come after its child) and parent cycles.
+//! lines of execution, parent links (resolved as soon as the parent is known,
+//! or once every file is read, so a parent may come after its child) and
+//! parent cycles.
+//!
+//! This is the serial part of ingest, so everything that can be hashed or
+//! parsed ahead of time already was, in parallel, by the line parser.
 
-use super::jsonl::{LineError, ParsedEvent};
+use super::jsonl::{Hashed, LineError, ParsedEvent, normalized_trace_id};
 use crate::model::{
-    Diagnostic, Event, EventFlags, EventIdx, ExecId, ExecLine, GivenClocks, Origin, Recording,
-    Severity, Sym,
+    Diagnostic, Event, EventFlags, EventIdx, ExecId, ExecLine, GivenClocks, InputFile, LineSource,
+    Origin, Recording, Severity, Sym,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-const NO_EVENT: u32 = u32::MAX;
+/// A hasher for keys that are hashes already (128-bit id and trace keys).
+#[derive(Clone, Copy, Default)]
+struct PreHashed;
+
+impl std::hash::BuildHasher for PreHashed {
+    type Hasher = PreHashedHasher;
+    fn build_hasher(&self) -> PreHashedHasher {
+        PreHashedHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct PreHashedHasher(u64);
+
+impl std::hash::Hasher for PreHashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys are hashed here; fold any other input anyway.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+    fn write_u128(&mut self, key: u128) {
+        self.0 = (key as u64) ^ ((key >> 64) as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<u128, V, PreHashed>;
+
+/// A parent named before its event was seen.
+struct PendingParent {
+    child: EventIdx,
+    key: u128,
+    text: String,
+}
 
 /// Accumulates events in file order.
 pub struct Builder {
     rec: Recording,
-    /// Event index of each id symbol, `NO_EVENT` where the id names no event.
-    event_of_id: Vec<u32>,
-    /// Each event's `parent_id`, as an id symbol, until resolved.
-    parent_ids: Vec<Option<Sym>>,
-    exec_of: HashMap<ExecLine, ExecId>,
-    traces: HashSet<Sym>,
+    /// Event of each id key.
+    event_of_id: KeyMap<EventIdx>,
+    pending_parents: Vec<PendingParent>,
+    trace_of_key: KeyMap<Sym>,
+    exec_of: HashMap<ExecLine, ExecId, foldhash::fast::FixedState>,
+    location_of: HashMap<(Sym, u64), Sym, foldhash::fast::FixedState>,
     clocks: GivenClocks,
     events_with_clocks: usize,
     first_without_clock: Option<Origin>,
@@ -38,10 +80,11 @@ impl Builder {
         let unknown_location = rec.strings.intern(crate::model::UNKNOWN_LOCATION);
         Builder {
             rec,
-            event_of_id: Vec::new(),
-            parent_ids: Vec::new(),
-            exec_of: HashMap::new(),
-            traces: HashSet::new(),
+            event_of_id: KeyMap::default(),
+            pending_parents: Vec::new(),
+            trace_of_key: KeyMap::default(),
+            exec_of: HashMap::default(),
+            location_of: HashMap::default(),
             clocks: GivenClocks::default(),
             events_with_clocks: 0,
             first_without_clock: None,
@@ -53,9 +96,15 @@ impl Builder {
     }
 
     /// Registers an input file and returns its index.
-    pub fn add_file(&mut self, path: String) -> u32 {
-        self.rec.files.push(crate::model::InputFile { path });
+    pub fn add_file(&mut self, path: String, source: Box<dyn LineSource>) -> u32 {
+        self.rec.files.push(InputFile { path, source });
         (self.rec.files.len() - 1) as u32
+    }
+
+    /// Makes room for about `more` further events.
+    pub fn reserve(&mut self, more: usize) {
+        self.rec.events.reserve(more);
+        self.event_of_id.reserve(more);
     }
 
     pub fn event_count(&self) -> usize {
@@ -89,25 +138,32 @@ impl Builder {
         }
     }
 
+    fn intern(&mut self, value: &Option<Hashed<'_>>, default: Sym) -> Sym {
+        match value {
+            Some(h) => self.rec.strings.intern_hashed(h.hash, &h.text),
+            None => default,
+        }
+    }
+
     /// Adds a well-formed line, or rejects it if its id was seen before.
-    pub fn push(&mut self, origin: Origin, parsed: ParsedEvent<'_>) {
-        let id = self.rec.ids.intern(&parsed.id);
-        if self.event_of_id.len() <= id.index() {
-            self.event_of_id.resize(id.index() + 1, NO_EVENT);
+    pub fn push(&mut self, origin: Origin, offset: u64, parsed: ParsedEvent<'_>) {
+        let index = EventIdx(u32::try_from(self.rec.events.len()).expect("more than 2^32 events"));
+        match self.event_of_id.entry(parsed.id_key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = self.rec.events[first.get().index()].origin;
+                let message = format!(
+                    "duplicate id `{}` (first used at {}:{}), line skipped",
+                    parsed.id, self.rec.files[first.file as usize].path, first.line
+                );
+                self.rec.bad_lines += 1;
+                self.diagnose(origin, Severity::Error, message);
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
         }
-        let first = self.event_of_id[id.index()];
-        if first != NO_EVENT {
-            let first = self.rec.events[first as usize].origin;
-            let message = format!(
-                "duplicate id `{}` (first used at {}:{}), line skipped",
-                parsed.id, self.rec.files[first.file as usize].path, first.line
-            );
-            self.rec.bad_lines += 1;
-            self.diagnose(origin, Severity::Error, message);
-            return;
-        }
-        let index = u32::try_from(self.rec.events.len()).expect("more than 2^32 events");
-        self.event_of_id[id.index()] = index;
+        self.rec.ids.push(&parsed.id);
 
         let kind = match parsed.kind {
             Ok(kind) => kind,
@@ -120,15 +176,19 @@ impl Builder {
                 crate::model::EventKind::Custom
             }
         };
-        let trace = self.intern_trace(&parsed.trace_id);
-        let service = parsed
-            .service
-            .as_deref()
-            .map_or(self.default_service, |s| self.rec.strings.intern(s));
-        let thread = parsed
-            .thread
-            .as_deref()
-            .map_or(self.default_thread, |s| self.rec.strings.intern(s));
+        let trace = match self.trace_of_key.get(&parsed.trace_key) {
+            Some(&sym) => sym,
+            None => {
+                let sym = self
+                    .rec
+                    .strings
+                    .intern(&normalized_trace_id(&parsed.trace_id));
+                self.trace_of_key.insert(parsed.trace_key, sym);
+                sym
+            }
+        };
+        let service = self.intern(&parsed.service, self.default_service);
+        let thread = self.intern(&parsed.thread, self.default_thread);
         let line = ExecLine {
             file: origin.file,
             service,
@@ -142,22 +202,43 @@ impl Builder {
 
         let function = parsed
             .function
-            .as_deref()
-            .map(|f| self.rec.strings.intern(f));
+            .as_ref()
+            .map(|f| self.rec.strings.intern_hashed(f.hash, &f.text));
         let location = match (&parsed.source_file, parsed.source_line) {
             (Some(file), Some(line)) => {
-                self.scratch.clear();
-                let _ = write!(self.scratch, "{file}:{line}");
-                self.rec.strings.intern(&self.scratch)
+                let file = self.rec.strings.intern_hashed(file.hash, &file.text);
+                match self.location_of.get(&(file, line)) {
+                    Some(&sym) => sym,
+                    None => {
+                        self.scratch.clear();
+                        let _ = write!(self.scratch, "{}:{line}", self.rec.strings.resolve(file));
+                        let sym = self.rec.strings.intern(&self.scratch);
+                        self.location_of.insert((file, line), sym);
+                        sym
+                    }
+                }
             }
             _ => function.unwrap_or(self.unknown_location),
         };
         let subject = parsed
             .subject
-            .as_deref()
-            .map(|s| self.rec.strings.intern(s));
-        let parent = parsed.parent_id.as_deref().map(|p| self.rec.ids.intern(p));
-        self.parent_ids.push(parent);
+            .as_ref()
+            .map(|s| self.rec.strings.intern_hashed(s.hash, &s.text));
+
+        let parent = match parsed.parent {
+            None => None,
+            Some((text, key)) => match self.event_of_id.get(&key) {
+                Some(&parent) => Some(parent),
+                None => {
+                    self.pending_parents.push(PendingParent {
+                        child: index,
+                        key,
+                        text: text.into_owned(),
+                    });
+                    None
+                }
+            },
+        };
 
         let clock = parsed
             .clock
@@ -182,9 +263,8 @@ impl Builder {
         }
 
         self.rec.events.push(Event {
-            id,
             trace,
-            parent: None,
+            parent,
             timestamp_ns: parsed.timestamp_ns,
             kind,
             exec,
@@ -197,56 +277,35 @@ impl Builder {
                 global: parsed.global,
                 exception: parsed.exception,
             },
-            metadata: parsed.metadata.map(|m| m.to_owned()),
+            offset,
         });
     }
 
-    /// A hyphenated UUID and its 32-hex spelling are the same trace.
-    fn intern_trace(&mut self, trace_id: &str) -> Sym {
-        let sym = if matches!(trace_id.len(), 32 | 36)
-            && let Ok(uuid) = uuid::Uuid::try_parse(trace_id)
-        {
-            let mut buf = uuid::Uuid::encode_buffer();
-            let simple = uuid.simple().encode_lower(&mut buf);
-            self.rec.strings.intern(simple)
-        } else {
-            self.rec.strings.intern(trace_id)
-        };
-        self.traces.insert(sym);
-        sym
-    }
-
-    /// Resolves parents, breaks parent cycles and settles the clocks.
+    /// Resolves the remaining parents, breaks parent cycles and settles the
+    /// clocks.
     pub fn finish(mut self) -> Recording {
-        self.resolve_parents();
+        self.resolve_pending_parents();
         self.break_parent_cycles();
         self.settle_clocks();
-        self.rec.trace_count = self.traces.len();
+        self.rec.trace_count = self.trace_of_key.len();
         self.rec
             .diagnostics
             .sort_by_key(|d| (d.file, d.line, std::cmp::Reverse(d.severity)));
         self.rec
     }
 
-    fn resolve_parents(&mut self) {
-        for i in 0..self.rec.events.len() {
-            let Some(parent_id) = self.parent_ids[i] else {
-                continue;
-            };
-            let target = self
-                .event_of_id
-                .get(parent_id.index())
-                .copied()
-                .unwrap_or(NO_EVENT);
-            if target == NO_EVENT {
-                let origin = self.rec.events[i].origin;
-                let message = format!(
-                    "parent_id `{}` names no event in the recording; the event is kept without a parent",
-                    self.rec.ids.resolve(parent_id)
-                );
-                self.diagnose(origin, Severity::Warning, message);
-            } else {
-                self.rec.events[i].parent = Some(EventIdx(target));
+    fn resolve_pending_parents(&mut self) {
+        for pending in std::mem::take(&mut self.pending_parents) {
+            match self.event_of_id.get(&pending.key) {
+                Some(&parent) => self.rec.events[pending.child.index()].parent = Some(parent),
+                None => {
+                    let origin = self.rec.events[pending.child.index()].origin;
+                    let message = format!(
+                        "parent_id `{}` names no event in the recording; the event is kept without a parent",
+                        pending.text
+                    );
+                    self.diagnose(origin, Severity::Warning, message);
+                }
             }
         }
     }
@@ -289,10 +348,7 @@ impl Builder {
         let mut names = Vec::new();
         let mut current = breaker;
         for _ in 0..cycle.len().min(6) {
-            names.push(format!(
-                "`{}`",
-                self.rec.ids.resolve(self.rec.events[current].id)
-            ));
+            names.push(format!("`{}`", self.rec.ids.get(EventIdx(current as u32))));
             current = self.rec.events[current]
                 .parent
                 .map_or(current, EventIdx::index);
@@ -300,15 +356,12 @@ impl Builder {
         if cycle.len() > 6 {
             names.push("...".to_string());
         }
-        names.push(format!(
-            "`{}`",
-            self.rec.ids.resolve(self.rec.events[breaker].id)
-        ));
+        names.push(format!("`{}`", self.rec.ids.get(EventIdx(breaker as u32))));
         let origin = self.rec.events[breaker].origin;
         let message = format!(
             "parent cycle {}: the parent link of `{}` is ignored",
             names.join(" -> "),
-            self.rec.ids.resolve(self.rec.events[breaker].id)
+            self.rec.ids.get(EventIdx(breaker as u32))
         );
         self.rec.events[breaker].parent = None;
         self.diagnose(origin, Severity::Warning, message);

@@ -1,9 +1,10 @@
 //! Reading trace files into the one event model.
 //!
-//! Each file is read whole (decompressed by magic bytes), split into lines,
-//! and parsed in parallel with rayon in batches; a batch's results are then
-//! added in file order by one [`builder::Builder`], which interns strings and
-//! checks ids. Every line is either ingested or reported as a
+//! Each file is streamed in chunks of whole lines (decompressed by magic
+//! bytes); a chunk's lines are parsed in parallel with rayon, then added in
+//! file order by one [`builder::Builder`], which interns strings and checks
+//! ids. Events keep the byte offset of their line, so a report can read the
+//! few lines it shows again instead of the recording holding every line. Every line is either ingested or reported as a
 //! [`crate::model::Diagnostic`] with its file and line.
 
 mod builder;
@@ -13,9 +14,6 @@ pub mod source;
 use crate::model::{Origin, Recording, Severity};
 use rayon::prelude::*;
 use std::path::PathBuf;
-
-/// Lines parsed in parallel before they are added in order.
-const BATCH_LINES: usize = 16 * 1024;
 
 /// Why the input could not be analyzed at all.
 #[derive(Debug, thiserror::Error)]
@@ -54,21 +52,27 @@ impl Progress for NoProgress {
 
 /// Reads the given files, in order, into one recording.
 pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, IngestError> {
-    let total: u64 = paths
+    let sizes: Vec<u64> = paths
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
-    progress.start(total);
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .collect();
+    progress.start(sizes.iter().sum());
     let mut builder = builder::Builder::new();
-    for path in paths {
+    for (path, &size) in paths.iter().zip(&sizes) {
         let name = path.display().to_string();
-        let on_disk = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let input = source::read_file(path).map_err(|source| IngestError::Unreadable {
+        let opened = source::open_file(path).map_err(|source| IngestError::Unreadable {
             path: name.clone(),
             source,
         })?;
-        add_input(&mut builder, name, input, on_disk, progress)?;
+        let input = Input {
+            name,
+            reader: opened.reader,
+            lines: opened.lines,
+            stored_size: size,
+            stored_bytes_read: Some(opened.stored_bytes_read),
+            known_problem: None,
+        };
+        add_input(&mut builder, input, progress)?;
     }
     progress.finish();
     Ok(builder.finish())
@@ -79,65 +83,94 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
 pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>) -> Result<Recording, IngestError> {
     let mut builder = builder::Builder::new();
     for (name, raw) in inputs {
-        let on_disk = raw.len() as u64;
-        add_input(
-            &mut builder,
+        let stored_size = raw.len() as u64;
+        let decoded = source::decode(raw);
+        let bytes = std::sync::Arc::new(decoded.bytes);
+        let input = Input {
             name,
-            source::decode(raw),
-            on_disk,
-            &NoProgress,
-        )?;
+            reader: Box::new(std::io::Cursor::new(source::SharedBytes(bytes.clone()))),
+            lines: Box::new(source::MemoryLines(bytes)),
+            stored_size,
+            stored_bytes_read: None,
+            known_problem: decoded.decode_problem,
+        };
+        add_input(&mut builder, input, &NoProgress)?;
     }
     Ok(builder.finish())
 }
 
+/// One input on its way in.
+struct Input {
+    name: String,
+    /// The decompressed bytes.
+    reader: Box<dyn std::io::Read + Send>,
+    lines: Box<dyn crate::model::LineSource>,
+    stored_size: u64,
+    /// Bytes of the stored file read so far, for progress.
+    stored_bytes_read: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// A decoding problem found before reading started.
+    known_problem: Option<String>,
+}
+
 fn add_input(
     builder: &mut builder::Builder,
-    name: String,
-    input: source::FileBytes,
-    on_disk: u64,
+    input: Input,
     progress: &dyn Progress,
 ) -> Result<(), IngestError> {
-    let file = builder.add_file(name.clone());
+    let Input {
+        name,
+        reader,
+        lines,
+        stored_size,
+        stored_bytes_read,
+        known_problem,
+    } = input;
+    let file = builder.add_file(name.clone(), lines);
     let events_before = builder.event_count();
-
-    let mut last_line = 0;
-    let mut bad = 0u64;
-    let mut lines_seen = 0u64;
-    let mut batch = Vec::with_capacity(BATCH_LINES);
-    let mut flush = |builder: &mut builder::Builder, batch: &mut Vec<source::Line<'_>>| {
+    let mut chunks = source::Chunks::new(reader);
+    let (mut bad, mut lines_seen, mut last_line) = (0u64, 0u64, 0u32);
+    let mut reported_progress = 0u64;
+    let mut reserved = false;
+    while let Some(chunk) = chunks.next_chunk() {
+        let batch: Vec<source::Line<'_>> = source::lines(&chunk).collect();
         let parsed: Vec<_> = batch
             .par_iter()
             .map(|line| jsonl::parse_line(line.text))
             .collect();
+        if !reserved && !batch.is_empty() {
+            // Size the tables once from the first chunk's line length.
+            reserved = true;
+            let per_line = chunk.bytes.len() as u64 / batch.len() as u64;
+            builder.reserve((stored_size / per_line.max(1)).min(1 << 28) as usize);
+        }
         for (line, result) in batch.iter().zip(parsed) {
             let origin = Origin {
                 file,
                 line: line.number,
             };
             match result {
-                Ok(event) => builder.push(origin, event),
+                Ok(event) => builder.push(origin, line.offset, event),
                 Err(error) => {
                     bad += 1;
                     builder.reject(origin, error, line.unterminated);
                 }
             }
         }
-        let bytes: u64 = batch.iter().map(|l| l.text.len() as u64 + 1).sum();
-        batch.clear();
-        scale(bytes, input.bytes.len(), on_disk)
-    };
-    for line in source::lines(&input.bytes) {
-        last_line = line.number;
-        lines_seen += 1;
-        batch.push(line);
-        if batch.len() == BATCH_LINES {
-            progress.advance(flush(builder, &mut batch));
+        lines_seen += batch.len() as u64;
+        last_line = batch.last().map_or(last_line, |l| l.number);
+        if let Some(read) = &stored_bytes_read {
+            let now = read.load(std::sync::atomic::Ordering::Relaxed);
+            progress.advance(now - reported_progress);
+            reported_progress = now;
         }
     }
-    progress.advance(flush(builder, &mut batch));
 
-    if let Some(problem) = input.decode_problem {
+    let problem = known_problem.or_else(|| {
+        chunks
+            .problem
+            .map(|e| format!("compressed data ends early or is corrupt: {e}; the lines decoded before that point are analyzed"))
+    });
+    if let Some(problem) = problem {
         if lines_seen == 0 {
             return Err(IngestError::Undecodable {
                 path: name,
@@ -160,13 +193,4 @@ fn add_input(
         return Err(IngestError::NoGoodLine { path: name, bad });
     }
     Ok(())
-}
-
-/// Converts decompressed bytes consumed into the share of the file's size on
-/// disk, so a progress bar over compressed files still ends at 100%.
-fn scale(consumed: u64, decompressed: usize, on_disk: u64) -> u64 {
-    if decompressed == 0 {
-        return 0;
-    }
-    (consumed as u128 * on_disk as u128 / decompressed as u128) as u64
 }

@@ -26,13 +26,21 @@ impl Sym {
     }
 }
 
+/// The hash [`Interner`] uses, exposed so that callers can compute it ahead
+/// of time (in parallel) and intern with [`Interner::intern_hashed`].
+pub fn hash_str(text: &str) -> u64 {
+    HASHER.hash_one(text)
+}
+
+const HASHER: foldhash::fast::FixedState =
+    foldhash::fast::FixedState::with_seed(0x7374_7269_6e67_7321);
+
 /// An append-only set of strings.
 #[derive(Default)]
 pub struct Interner {
     arena: String,
     ends: Vec<u32>,
     table: HashTable<u32>,
-    hasher: foldhash::fast::FixedState,
 }
 
 impl std::fmt::Debug for Interner {
@@ -50,7 +58,12 @@ impl Interner {
 
     /// Returns the symbol of `text`, adding it if it is new.
     pub fn intern(&mut self, text: &str) -> Sym {
-        let hash = self.hasher.hash_one(text);
+        self.intern_hashed(hash_str(text), text)
+    }
+
+    /// [`Interner::intern`] with `hash == hash_str(text)` already computed.
+    pub fn intern_hashed(&mut self, hash: u64, text: &str) -> Sym {
+        debug_assert_eq!(hash, hash_str(text));
         let (arena, ends) = (&self.arena, &self.ends);
         if let Some(&found) = self
             .table
@@ -62,15 +75,15 @@ impl Interner {
         self.arena.push_str(text);
         let end = u32::try_from(self.arena.len()).expect("interned strings exceed 4 GiB");
         self.ends.push(end);
-        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        let (arena, ends) = (&self.arena, &self.ends);
         self.table
-            .insert_unique(hash, sym, |&s| hasher.hash_one(slice(arena, ends, s)));
+            .insert_unique(hash, sym, |&s| hash_str(slice(arena, ends, s)));
         Sym(sym)
     }
 
     /// Returns the symbol of `text` if it was interned before.
     pub fn get(&self, text: &str) -> Option<Sym> {
-        let hash = self.hasher.hash_one(text);
+        let hash = hash_str(text);
         self.table
             .find(hash, |&sym| slice(&self.arena, &self.ends, sym) == text)
             .map(|&s| Sym(s))

@@ -6,14 +6,16 @@
 //! `analysis` read it.
 
 mod diagnostic;
+mod ids;
 mod intern;
 mod kind;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use intern::{Interner, Sym};
+pub use ids::{EventIds, id_key};
+pub use intern::{Interner, Sym, hash_str};
 pub use kind::{AccessClass, EventKind};
 
-use serde_json::value::RawValue;
+use std::collections::HashMap;
 
 /// Position of an event in [`Recording::events`], which is file order: the
 /// input files in the order given, each file's lines top to bottom.
@@ -53,11 +55,12 @@ pub struct Origin {
     pub line: u32,
 }
 
-/// One ingested event. Strings are symbols of [`Recording::strings`], except
-/// `id`, which is a symbol of [`Recording::ids`].
+/// One ingested event. Strings are symbols of [`Recording::strings`]; the
+/// id is in [`Recording::ids`], and the rest of the line (values, arguments,
+/// messages) stays in the input, read again by [`Recording::raw_lines`] for
+/// the few events a report shows.
 #[derive(Debug)]
 pub struct Event {
-    pub id: Sym,
     /// Normalized trace id (a UUID in any spelling becomes 32 lower-case hex).
     pub trace: Sym,
     pub parent: Option<EventIdx>,
@@ -74,8 +77,8 @@ pub struct Event {
     /// The location (`file:line`, else the function, else `<unknown>`).
     pub location: Sym,
     pub flags: EventFlags,
-    /// The raw `metadata` object, passed through to reports.
-    pub metadata: Option<Box<RawValue>>,
+    /// Byte offset of the event's line in its (decompressed) input file.
+    pub offset: u64,
 }
 
 /// Boolean facts about an event, packed.
@@ -108,11 +111,18 @@ impl Event {
     }
 }
 
+/// Reads lines of an input again, by byte offset.
+pub trait LineSource: Send + Sync {
+    /// The line starting at each offset (sorted ascending), without its
+    /// newline; `None` where it cannot be read any more.
+    fn read_lines(&self, offsets: &[u64]) -> Vec<Option<Vec<u8>>>;
+}
+
 /// An input file of the recording.
-#[derive(Clone, Debug)]
 pub struct InputFile {
     /// The path as the user gave it.
     pub path: String,
+    pub source: Box<dyn LineSource>,
 }
 
 /// Vector clocks given in the trace (`causality_vector`), one per event.
@@ -157,8 +167,8 @@ pub struct Recording {
     pub events: Vec<Event>,
     /// Services, threads, traces, variables, functions, locations, ...
     pub strings: Interner,
-    /// Event ids as written in the input (also ids named only by a parent).
-    pub ids: Interner,
+    /// Event ids as written in the input.
+    pub ids: EventIds,
     pub exec_lines: Vec<ExecLine>,
     /// Present when every event carries a `causality_vector`: those clocks
     /// then decide happens-before.
@@ -180,7 +190,33 @@ impl Recording {
     }
 
     pub fn id_str(&self, idx: EventIdx) -> &str {
-        self.ids.resolve(self.events[idx.index()].id)
+        self.ids.get(idx)
+    }
+
+    /// The input lines of some events (read again from their files), keyed
+    /// by event; events whose line cannot be read are left out.
+    pub fn raw_lines(&self, events: &[EventIdx]) -> HashMap<EventIdx, Vec<u8>> {
+        let mut by_file: HashMap<u32, Vec<(u64, EventIdx)>> = HashMap::new();
+        for &idx in events {
+            let event = self.event(idx);
+            by_file
+                .entry(event.origin.file)
+                .or_default()
+                .push((event.offset, idx));
+        }
+        let mut lines = HashMap::new();
+        for (file, mut wanted) in by_file {
+            wanted.sort_unstable();
+            wanted.dedup();
+            let offsets: Vec<u64> = wanted.iter().map(|w| w.0).collect();
+            let read = self.files[file as usize].source.read_lines(&offsets);
+            for ((_, idx), line) in wanted.into_iter().zip(read) {
+                if let Some(line) = line {
+                    lines.insert(idx, line);
+                }
+            }
+        }
+        lines
     }
 
     pub fn exec_line(&self, idx: EventIdx) -> &ExecLine {

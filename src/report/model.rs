@@ -8,6 +8,7 @@ use crate::analysis::root_cause::ErrorChain;
 use crate::model::{Diagnostic, EventIdx, EventKind, Recording};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Version of the JSON report's keys.
 pub const REPORT_VERSION: u32 = 1;
@@ -146,19 +147,59 @@ pub const RACE_HELP: &str = "neither access happens before the other: protect bo
 pub const ERROR_HELP: &str = "follow the chain from its root; where a racing write is named, fix that race first and record again";
 pub const RACY_ERROR_HELP: &str = "this error depends on a value written by a racing write: fix the race named above, then record the run again";
 
+/// The metadata of the events a report shows, read again from the input.
+struct Details(HashMap<EventIdx, Value>);
+
+impl Details {
+    /// Reads the lines of every event the report will show.
+    fn fetch(rec: &Recording, analysis: &Analysis) -> Details {
+        let mut shown = Vec::new();
+        for group in &analysis.races.groups {
+            for idx in [group.example.0, group.example.1] {
+                shown.extend(rec.parent_chain(idx));
+            }
+        }
+        for error in &analysis.errors {
+            shown.extend(&error.chain);
+            for read in &error.racy_reads {
+                shown.extend(&read.path);
+                shown.push(read.write);
+            }
+        }
+        let metadata = rec
+            .raw_lines(&shown)
+            .into_iter()
+            .filter_map(|(idx, line)| {
+                let mut event: Value = serde_json::from_slice(&line).ok()?;
+                Some((idx, event.get_mut("metadata")?.take()))
+            })
+            .collect();
+        Details(metadata)
+    }
+
+    fn metadata(&self, idx: EventIdx) -> Option<&Value> {
+        self.0.get(&idx)
+    }
+
+    fn text(&self, idx: EventIdx, key: &str) -> Option<String> {
+        self.metadata(idx)?.get(key)?.as_str().map(str::to_string)
+    }
+}
+
 impl Report {
     /// Builds the report of a recording and its analysis.
     pub fn build(rec: &Recording, analysis: &Analysis) -> Report {
+        let details = Details::fetch(rec, analysis);
         let races: Vec<Race> = analysis
             .races
             .groups
             .iter()
-            .map(|g| race_report(rec, g))
+            .map(|g| race_report(rec, &details, g))
             .collect();
         let errors: Vec<ErrorReport> = analysis
             .errors
             .iter()
-            .map(|e| error_report(rec, e))
+            .map(|e| error_report(rec, &details, e))
             .collect();
         let mut diagnostics: Vec<&Diagnostic> = rec
             .diagnostics
@@ -205,7 +246,7 @@ impl Report {
     }
 }
 
-fn race_report(rec: &Recording, group: &RaceGroup) -> Race {
+fn race_report(rec: &Recording, details: &Details, group: &RaceGroup) -> Race {
     let (first, second) = group.example;
     Race {
         code: "data-race",
@@ -217,12 +258,12 @@ fn race_report(rec: &Recording, group: &RaceGroup) -> Race {
             first: rec.id_str(first).to_string(),
             second: rec.id_str(second).to_string(),
         },
-        accesses: [access(rec, first), access(rec, second)],
+        accesses: [access(rec, details, first), access(rec, details, second)],
         help: RACE_HELP,
     }
 }
 
-fn access(rec: &Recording, idx: EventIdx) -> Access {
+fn access(rec: &Recording, details: &Details, idx: EventIdx) -> Access {
     let event = rec.event(idx);
     let line = rec.exec_line(idx);
     let chain = rec.parent_chain(idx);
@@ -235,18 +276,17 @@ fn access(rec: &Recording, idx: EventIdx) -> Access {
         location: rec.location(idx).to_string(),
         function: event.function.map(|f| rec.str(f).to_string()),
         timestamp: timestamp(event.timestamp_ns),
-        value: metadata(rec, idx).and_then(|m| m.get("value").cloned()),
+        value: details.metadata(idx).and_then(|m| m.get("value").cloned()),
         chain: ids(rec, &chain),
-        steps: steps(rec, &chain),
+        steps: steps(rec, details, &chain),
     }
 }
 
-fn error_report(rec: &Recording, explained: &ErrorChain) -> ErrorReport {
+fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> ErrorReport {
     let idx = explained.error;
     let event = rec.event(idx);
     let line = rec.exec_line(idx);
-    let meta = metadata(rec, idx);
-    let (error_type, message) = error_text(event.kind, meta.as_ref());
+    let (error_type, message) = error_text(event.kind, details.metadata(idx));
     let racy_reads: Vec<RacyReadReport> = explained
         .racy_reads
         .iter()
@@ -285,7 +325,7 @@ fn error_report(rec: &Recording, explained: &ErrorChain) -> ErrorReport {
         location: rec.location(idx).to_string(),
         timestamp: timestamp(event.timestamp_ns),
         chain: ids(rec, &explained.chain),
-        steps: steps(rec, &explained.chain),
+        steps: steps(rec, details, &explained.chain),
         help: if racy_reads.is_empty() {
             ERROR_HELP
         } else {
@@ -316,16 +356,11 @@ fn error_text(kind: EventKind, meta: Option<&Value>) -> (Option<String>, String)
     (error_type, message)
 }
 
-fn metadata(rec: &Recording, idx: EventIdx) -> Option<Value> {
-    let raw = rec.event(idx).metadata.as_ref()?;
-    serde_json::from_str(raw.get()).ok()
-}
-
 fn ids(rec: &Recording, chain: &[EventIdx]) -> Vec<String> {
     chain.iter().map(|&i| rec.id_str(i).to_string()).collect()
 }
 
-fn steps(rec: &Recording, chain: &[EventIdx]) -> Vec<Step> {
+fn steps(rec: &Recording, details: &Details, chain: &[EventIdx]) -> Vec<Step> {
     chain
         .iter()
         .map(|&idx| {
@@ -334,7 +369,7 @@ fn steps(rec: &Recording, chain: &[EventIdx]) -> Vec<Step> {
             Step {
                 event_id: rec.id_str(idx).to_string(),
                 kind: event.kind.as_str(),
-                label: label(rec, idx),
+                label: label(rec, details, idx),
                 service: rec.str(line.service).to_string(),
                 thread: rec.str(line.thread).to_string(),
                 location: rec.location(idx).to_string(),
@@ -344,13 +379,11 @@ fn steps(rec: &Recording, chain: &[EventIdx]) -> Vec<Step> {
 }
 
 /// A few words that say what an event did.
-fn label(rec: &Recording, idx: EventIdx) -> String {
+fn label(rec: &Recording, details: &Details, idx: EventIdx) -> String {
     let event = rec.event(idx);
     let subject = event.subject.map(|s| rec.str(s));
     let function = event.function.map(|f| rec.str(f));
-    let text = |key: &str| {
-        metadata(rec, idx).and_then(|m| m.get(key).and_then(Value::as_str).map(str::to_string))
-    };
+    let text = |key: &str| details.text(idx, key);
     match (event.kind, subject, function) {
         (EventKind::StateRead, Some(v), _) => format!("read {v}"),
         (EventKind::StateWrite, Some(v), _) => format!("write {v}"),

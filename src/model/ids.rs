@@ -1,0 +1,72 @@
+//! Event ids as written in the input, one per event, in a single arena.
+//!
+//! Ids are nearly all distinct, so interning them would only add a hash
+//! table; lookups by id happen at ingest, through 128-bit keys (see
+//! [`id_key`]), and the text is kept for reports.
+
+use crate::model::EventIdx;
+
+/// The id text of every event, indexed by [`EventIdx`].
+#[derive(Debug, Default)]
+pub struct EventIds {
+    text: String,
+    ends: Vec<u64>,
+}
+
+impl EventIds {
+    /// Appends the id of the next event.
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u64);
+    }
+
+    /// The id of an event.
+    pub fn get(&self, idx: EventIdx) -> &str {
+        let i = idx.index();
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// A 128-bit key for an id string: two independently seeded 64-bit hashes.
+/// Two different ids share a key with probability about 2^-128 per pair,
+/// which for ten million ids is below 10^-24: keys stand in for ids at
+/// ingest, where comparing the strings themselves would cost a lookup table
+/// of strings.
+pub fn id_key(id: &str) -> u128 {
+    use std::hash::BuildHasher;
+    let high = foldhash::quality::FixedState::with_seed(0x6361_7573_6577_6179).hash_one(id);
+    let low = foldhash::quality::FixedState::with_seed(0x6964_6b65_7973_2121).hash_one(id);
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kept_in_order() {
+        let mut ids = EventIds::default();
+        ids.push("6f1c6a3e-0d7b-4b61-9a55-0c1f6f0e0a01");
+        ids.push("e2");
+        assert_eq!(ids.get(EventIdx(0)), "6f1c6a3e-0d7b-4b61-9a55-0c1f6f0e0a01");
+        assert_eq!(ids.get(EventIdx(1)), "e2");
+        assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn keys_tell_ids_apart() {
+        let keys: std::collections::HashSet<u128> =
+            (0..100_000).map(|i| id_key(&format!("e{i}"))).collect();
+        assert_eq!(keys.len(), 100_000);
+        assert_eq!(id_key("a"), id_key("a"));
+    }
+}
