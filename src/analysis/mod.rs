@@ -4,7 +4,7 @@
 pub mod race;
 pub mod root_cause;
 
-use crate::graph::{self, HappensBefore};
+use crate::graph;
 use crate::model::{Diagnostic, Recording};
 
 /// Everything the detectors found in one recording.
@@ -38,16 +38,15 @@ pub fn analyze(rec: &Recording) -> Analysis {
     let mut timings = Timings::default();
     let edges = timings.time("sync edges", || graph::edges::sync_edges(rec));
     let mut diagnostics = Vec::new();
-    let hb: HappensBefore<'_> = timings.time("happens-before", || {
-        graph::hb::compute(rec, &edges, &mut diagnostics)
+    let (races, used_given_clocks) = timings.time("happens-before and races", || {
+        race::detect(rec, &edges, &mut diagnostics)
     });
-    let races = timings.time("races", || race::detect(rec, &hb));
     let errors = timings.time("root causes", || root_cause::explain(rec, &edges, &races));
     Analysis {
         races,
         errors,
         diagnostics,
-        used_given_clocks: hb.uses_given_clocks(),
+        used_given_clocks,
         timings,
     }
 }

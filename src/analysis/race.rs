@@ -18,8 +18,8 @@
 //! is forgotten, so every group is found. Time and memory grow with the
 //! number of accesses and slots, never with the number of racing pairs.
 
-use crate::graph::HappensBefore;
-use crate::model::{AccessClass, EventIdx, ExecId, Recording, Sym};
+use crate::graph::{Edge, HappensBefore, hb};
+use crate::model::{AccessClass, Diagnostic, EventIdx, ExecId, Recording, Sym};
 use std::collections::HashMap;
 
 /// The identity of a shared variable: (service, name), or the name alone for
@@ -153,79 +153,135 @@ impl VariableState {
     }
 }
 
-/// Finds every race group of a recording.
-pub fn detect(rec: &Recording, hb: &HappensBefore<'_>) -> RaceReport {
-    let keep_history = !hb.in_file_order;
-    let mut variables: HashMap<VariableKey, VariableState> = HashMap::new();
-    let mut group_of: HashMap<(VariableKey, Sym, Sym), usize> = HashMap::new();
-    let mut groups: Vec<RaceGroup> = Vec::new();
-    let mut racing = vec![false; rec.events.len()];
-    let mut racy_total = 0u64;
-    let mut partners: Vec<(usize, EventIdx)> = Vec::new();
-    let mut found: Vec<(usize, EventIdx)> = Vec::new();
-
+/// Finds every race group of a recording; `edges` are its sync edges.
+/// Returns the report and whether given clocks decided happens-before.
+pub fn detect(
+    rec: &Recording,
+    edges: &[Edge],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (RaceReport, bool) {
+    if rec.given_clocks.is_none() && hb::in_file_order(edges) {
+        // One pass: each access is checked with its clock as the walk
+        // derives it, and no clock is kept.
+        let mut detector = Detector::new(rec, false);
+        hb::walk_in_file_order(rec, edges, |e, position, clock| {
+            detector.observe(e, position, |state, thread, class, out| {
+                partners_by_line(state, thread, class, |exec| clock.get(exec.0), out);
+            });
+        });
+        return (detector.finish(), false);
+    }
+    let hb = hb::compute(rec, edges, diagnostics);
+    let mut detector = Detector::new(rec, true);
     for e in rec.indices() {
+        detector.observe(e, hb.position(e), |state, thread, class, out| {
+            partners_by_slot(state, e, thread, class, &hb, out);
+        });
+    }
+    (detector.finish(), hb.uses_given_clocks())
+}
+
+/// The detector's state over one pass in file order.
+struct Detector<'r> {
+    rec: &'r Recording,
+    keep_history: bool,
+    variables: HashMap<VariableKey, VariableState>,
+    group_of: HashMap<(VariableKey, Sym, Sym), usize>,
+    groups: Vec<RaceGroup>,
+    racing: Vec<bool>,
+    racy_total: u64,
+    partners: Vec<(usize, EventIdx)>,
+    /// Per other location: one partner there, for the current access.
+    by_location: Vec<(Sym, EventIdx)>,
+}
+
+impl<'r> Detector<'r> {
+    fn new(rec: &'r Recording, keep_history: bool) -> Self {
+        Detector {
+            rec,
+            keep_history,
+            variables: HashMap::new(),
+            group_of: HashMap::new(),
+            groups: Vec::new(),
+            racing: vec![false; rec.events.len()],
+            racy_total: 0,
+            partners: Vec::new(),
+            by_location: Vec::new(),
+        }
+    }
+
+    /// Checks event `e` (at `position` on its line) against the earlier
+    /// accesses, with `find` naming the racing slots, then records it.
+    fn observe(
+        &mut self,
+        e: EventIdx,
+        position: u32,
+        find: impl FnOnce(&VariableState, (Sym, Sym), AccessClass, &mut Vec<(usize, EventIdx)>),
+    ) {
+        let rec = self.rec;
         let event = rec.event(e);
         let Some(class) = event.access_class() else {
-            continue;
+            return;
         };
         let Some(variable) = VariableKey::of(rec, e) else {
-            continue;
+            return;
         };
         let line = rec.exec_line(e);
         let thread = (line.service, line.thread);
         let location = event.location;
-        let state = variables.entry(variable).or_default();
+        let state = self.variables.entry(variable).or_default();
 
-        partners.clear();
-        if keep_history {
-            partners_by_slot(state, e, thread, class, hb, &mut partners);
-        } else {
-            partners_by_line(state, e, thread, class, hb, &mut partners);
-        }
-        found.clear();
-        for &(slot, partner) in &partners {
-            let pair = ordered_pair(rec, location, state.slots[slot].location);
-            let next = groups.len();
-            let group = *group_of.entry((variable, pair[0], pair[1])).or_insert(next);
-            if group == next {
-                groups.push(RaceGroup {
-                    variable,
-                    locations: pair,
-                    racy_events: 0,
-                    example: (partner, e),
-                });
+        self.partners.clear();
+        find(state, thread, class, &mut self.partners);
+        // Many slots may race with `e` (a hot variable): settle the groups
+        // once per other location, not once per slot.
+        self.by_location.clear();
+        for &(slot, partner) in &self.partners {
+            self.racing[partner.index()] = true;
+            let other = state.slots[slot].location;
+            if !self.by_location.iter().any(|&(l, _)| l == other) {
+                self.by_location.push((other, partner));
             }
-            found.push((group, partner));
         }
-        if !found.is_empty() {
-            racy_total += 1;
-            racing[e.index()] = true;
-            found.sort_by_key(|&(group, _)| group);
-            let mut previous = None;
-            for &(group, partner) in &found {
-                racing[partner.index()] = true;
-                if previous != Some(group) {
-                    groups[group].racy_events += 1;
-                    previous = Some(group);
+        if !self.by_location.is_empty() {
+            self.racy_total += 1;
+            self.racing[e.index()] = true;
+            for &(other, partner) in &self.by_location {
+                let pair = ordered_pair(rec, location, other);
+                let next = self.groups.len();
+                let group = *self
+                    .group_of
+                    .entry((variable, pair[0], pair[1]))
+                    .or_insert(next);
+                if group == next {
+                    self.groups.push(RaceGroup {
+                        variable,
+                        locations: pair,
+                        racy_events: 0,
+                        example: (partner, e),
+                    });
                 }
+                self.groups[group].racy_events += 1;
             }
         }
-
         state.record(
             e,
             (event.exec, location, class),
             thread,
-            hb.position(e),
-            keep_history,
+            position,
+            self.keep_history,
         );
     }
 
-    groups.sort_by(|a, b| group_order(rec, a).cmp(&group_order(rec, b)));
-    RaceReport {
-        groups,
-        racy_events: racy_total,
-        racing,
+    fn finish(mut self) -> RaceReport {
+        let rec = self.rec;
+        self.groups
+            .sort_by(|a, b| group_order(rec, a).cmp(&group_order(rec, b)));
+        RaceReport {
+            groups: self.groups,
+            racy_events: self.racy_total,
+            racing: self.racing,
+        }
     }
 }
 
@@ -250,20 +306,20 @@ fn group_order<'r>(
 }
 
 /// The racing slots when file order extends happens-before: per line of
-/// execution, the slots whose last access `e` has not seen.
+/// execution, the slots whose last access lies beyond `seen(line)`, the
+/// position of the last event of that line that happens before the access.
 fn partners_by_line(
     state: &VariableState,
-    e: EventIdx,
     thread: (Sym, Sym),
     class: AccessClass,
-    hb: &HappensBefore<'_>,
+    seen: impl Fn(ExecId) -> u64,
     out: &mut Vec<(usize, EventIdx)>,
 ) {
     for line in &state.lines {
         if line.thread == thread {
             continue;
         }
-        let seen = hb.seen(e, line.exec);
+        let seen = seen(line.exec);
         for &(position, slot) in line.log.iter().rev() {
             if u64::from(position) <= seen {
                 break;

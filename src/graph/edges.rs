@@ -47,7 +47,8 @@ pub struct Edge {
     pub kind: EdgeKind,
 }
 
-/// All edges except program order, sorted by target then source.
+/// All edges except program order (and parent edges that program order
+/// implies), sorted by target then source.
 pub fn sync_edges(rec: &Recording) -> Vec<Edge> {
     let mut edges = Vec::new();
     let mut first_of_task: HashMap<(Sym, Sym), EventIdx> = HashMap::new();
@@ -68,7 +69,11 @@ pub fn sync_edges(rec: &Recording) -> Vec<Edge> {
 
     for idx in rec.indices() {
         let event = rec.event(idx);
-        if let Some(parent) = event.parent {
+        // A parent earlier on the same line is already ordered by program
+        // order; leaving those edges out keeps the edge list short.
+        if let Some(parent) = event.parent
+            && (rec.event(parent).exec != event.exec || parent > idx)
+        {
             edges.push(Edge {
                 from: parent,
                 to: idx,

@@ -2,10 +2,11 @@
 //! clocks (Fidge 1988; Mattern 1988).
 //!
 //! Derived clocks: every event ticks its own line of execution and joins the
-//! clocks of its incoming edges, visiting events in a topological order
-//! (file order when every edge points forward, which is the usual case).
-//! Then `a -> b` iff `clock(b)[line(a)] >= position(a)`, an O(log n) test
-//! that needs `b`'s clock only, so clocks are kept for state accesses alone.
+//! clocks of its incoming edges, visiting events in a topological order.
+//! Then `a -> b` iff `clock(b)[line(a)] >= position(a)`, a test that needs
+//! `b`'s clock only. When every edge points forward in file order (the usual
+//! case), [`walk_in_file_order`] hands each event's clock to a visitor and
+//! keeps none; otherwise [`compute`] keeps the clocks of state accesses.
 //!
 //! Given clocks: when every event carries a `causality_vector`, those decide
 //! (`a -> b` iff `a <= b` pointwise and `a != b`). The derived edges are
@@ -27,9 +28,6 @@ pub struct HappensBefore<'r> {
     source: Source<'r>,
     /// Each event's position on its line of execution.
     position: Vec<u32>,
-    /// File order is a linear extension of happens-before: no event happens
-    /// before an event that comes earlier in the files.
-    pub in_file_order: bool,
     /// Per line of execution: its events are totally ordered by
     /// happens-before in file order (always so for derived clocks).
     chain: Vec<bool>,
@@ -69,19 +67,6 @@ impl HappensBefore<'_> {
         }
     }
 
-    /// How far along line `exec` access `e` has seen: the position of the
-    /// last event of that line that happens before or is `e`. Derived
-    /// clocks only; with given clocks this is never called.
-    pub fn seen(&self, e: EventIdx, exec: ExecId) -> u64 {
-        match &self.source {
-            Source::Derived(d) => {
-                let (start, len) = d.span[e.index()];
-                clock::get(&d.arena[start as usize..(start + len) as usize], exec.0)
-            }
-            Source::Given(_) => unreachable!("given clocks use the general detector"),
-        }
-    }
-
     /// The position of an event on its line of execution (1-based).
     pub fn position(&self, e: EventIdx) -> u32 {
         self.position[e.index()]
@@ -111,17 +96,14 @@ pub fn compute<'r>(
             HappensBefore {
                 source: Source::Given(given),
                 position: lines.position,
-                in_file_order: false,
                 chain,
             }
         }
         None => {
-            let in_file_order = edges.iter().all(|e| e.from < e.to);
-            let derived = derive(rec, edges, &lines, in_file_order, diagnostics);
+            let derived = derive(rec, edges, &lines, in_file_order(edges), diagnostics);
             HappensBefore {
                 source: Source::Derived(derived),
                 position: lines.position,
-                in_file_order,
                 chain: vec![true; rec.exec_lines.len()],
             }
         }
@@ -158,60 +140,96 @@ fn derive(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> DerivedClocks {
     let n = rec.events.len();
-    let incoming = csr_start(n, edges.iter().map(|e| e.to.index()));
     let order = if in_file_order {
         (0..n as u32).map(EventIdx).collect()
     } else {
+        let incoming = csr_start(n, edges.iter().map(|e| e.to.index()));
         topological_order(rec, edges, &incoming, lines, diagnostics)
     };
+    let mut span = vec![(u32::MAX, 0u32); n];
+    let mut arena = Vec::new();
+    walk(rec, edges, order, &lines.position, |idx, _, clock| {
+        if rec.event(idx).access_class().is_some() {
+            let start = u32::try_from(arena.len()).expect("clock arena exceeds 2^32 entries");
+            arena.extend_from_slice(clock.entries());
+            span[idx.index()] = (start, clock.entries().len() as u32);
+        }
+    });
+    DerivedClocks {
+        exec: rec.events.iter().map(|e| e.exec).collect(),
+        span,
+        arena,
+    }
+}
 
+/// Whether file order is a linear extension of the edges (every edge points
+/// forward), so that clocks can be derived in one pass in file order.
+pub fn in_file_order(edges: &[Edge]) -> bool {
+    edges.iter().all(|e| e.from < e.to)
+}
+
+/// Visits every event in file order with its position on its line and its
+/// derived clock, keeping no clock longer than an edge needs it. Only valid
+/// when [`in_file_order`] holds.
+pub fn walk_in_file_order(
+    rec: &Recording,
+    edges: &[Edge],
+    visit: impl FnMut(EventIdx, u32, &VectorClock),
+) {
+    debug_assert!(in_file_order(edges));
+    let position = LineLinks::new(rec).position;
+    walk(rec, edges, rec.indices(), &position, visit);
+}
+
+/// Derives each event's clock in the given topological order: the clock of
+/// the previous event on its line, joined with the clocks of its incoming
+/// edges' sources, then ticked to its own position. Sources not yet visited
+/// lost their edge to a cycle and are skipped.
+fn walk(
+    rec: &Recording,
+    edges: &[Edge],
+    order: impl IntoIterator<Item = EventIdx>,
+    position: &[u32],
+    mut visit: impl FnMut(EventIdx, u32, &VectorClock),
+) {
+    let n = rec.events.len();
+    let incoming = csr_start(n, edges.iter().map(|e| e.to.index()));
     // How many later events still need each event's clock.
-    let mut readers = vec![0u32; n];
+    let mut readers: HashMap<EventIdx, u32> = HashMap::new();
     for e in edges {
-        readers[e.from.index()] += 1;
+        *readers.entry(e.from).or_default() += 1;
     }
     let mut snapshots: HashMap<EventIdx, VectorClock> = HashMap::new();
     let mut current: Vec<VectorClock> = vec![VectorClock::new(); rec.exec_lines.len()];
     let mut done = vec![false; n];
-    let mut span = vec![(u32::MAX, 0u32); n];
-    let mut arena = Vec::new();
 
     for idx in order {
-        let event = rec.event(idx);
-        let exec = event.exec;
+        let exec = rec.event(idx).exec;
         let mut clock = std::mem::take(&mut current[exec.index()]);
         let range = incoming[idx.index()] as usize..incoming[idx.index() + 1] as usize;
         for edge in &edges[range] {
             let source = edge.from;
-            // A source not yet visited lost its edge to a cycle.
             if !done[source.index()] {
                 continue;
             }
             if let Some(snapshot) = snapshots.get(&source) {
                 clock.join(snapshot.entries());
             }
-            let left = &mut readers[source.index()];
-            *left -= 1;
-            if *left == 0 {
-                snapshots.remove(&source);
+            if let Some(left) = readers.get_mut(&source) {
+                *left -= 1;
+                if *left == 0 {
+                    snapshots.remove(&source);
+                }
             }
         }
-        clock.set(exec.0, u64::from(lines.position[idx.index()]));
-        if event.access_class().is_some() {
-            let start = u32::try_from(arena.len()).expect("clock arena exceeds 2^32 entries");
-            arena.extend_from_slice(clock.entries());
-            span[idx.index()] = (start, clock.entries().len() as u32);
-        }
-        if readers[idx.index()] > 0 {
+        let own = position[idx.index()];
+        clock.set(exec.0, u64::from(own));
+        visit(idx, own, &clock);
+        if readers.contains_key(&idx) {
             snapshots.insert(idx, clock.clone());
         }
         done[idx.index()] = true;
         current[exec.index()] = clock;
-    }
-    DerivedClocks {
-        exec: rec.events.iter().map(|e| e.exec).collect(),
-        span,
-        arena,
     }
 }
 
