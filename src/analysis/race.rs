@@ -86,6 +86,10 @@ struct Slot {
 /// with a slot exactly when the slot's last access lies beyond what the new
 /// access has seen of that line, a scan from the log's end that stops at the
 /// first position already seen visits only racing slots (and stale entries).
+/// Keys here are small and not attacker-chosen in a way that matters for an
+/// offline tool, so a fast fixed hash beats SipHash.
+type FastHash = foldhash::fast::FixedState;
+
 struct LineSlots {
     exec: ExecId,
     thread: (Sym, Sym),
@@ -96,9 +100,9 @@ struct LineSlots {
 #[derive(Default)]
 struct VariableState {
     slots: Vec<Slot>,
-    slot_of: HashMap<(ExecId, Sym, AccessClass), usize>,
+    slot_of: HashMap<(ExecId, Sym, AccessClass), usize, FastHash>,
     lines: Vec<LineSlots>,
-    line_of: HashMap<ExecId, usize>,
+    line_of: HashMap<ExecId, usize, FastHash>,
 }
 
 impl VariableState {
@@ -185,8 +189,8 @@ pub fn detect(
 struct Detector<'r> {
     rec: &'r Recording,
     keep_history: bool,
-    variables: HashMap<VariableKey, VariableState>,
-    group_of: HashMap<(VariableKey, Sym, Sym), usize>,
+    variables: HashMap<VariableKey, VariableState, FastHash>,
+    group_of: HashMap<(VariableKey, Sym, Sym), usize, FastHash>,
     groups: Vec<RaceGroup>,
     racing: Vec<bool>,
     racy_total: u64,
@@ -200,8 +204,8 @@ impl<'r> Detector<'r> {
         Detector {
             rec,
             keep_history,
-            variables: HashMap::new(),
-            group_of: HashMap::new(),
+            variables: HashMap::default(),
+            group_of: HashMap::default(),
             groups: Vec::new(),
             racing: vec![false; rec.events.len()],
             racy_total: 0,

@@ -194,12 +194,14 @@ fn walk(
 ) {
     let n = rec.events.len();
     let incoming = csr_start(n, edges.iter().map(|e| e.to.index()));
-    // How many later events still need each event's clock.
-    let mut readers: HashMap<EventIdx, u32> = HashMap::new();
+    // How many later events still need each event's clock (a dense array:
+    // it is read once per event, in order).
+    let mut readers = vec![0u32; n];
     for e in edges {
-        *readers.entry(e.from).or_default() += 1;
+        readers[e.from.index()] += 1;
     }
-    let mut snapshots: HashMap<EventIdx, VectorClock> = HashMap::new();
+    let mut snapshots: HashMap<EventIdx, VectorClock, foldhash::fast::RandomState> =
+        HashMap::default();
     let mut current: Vec<VectorClock> = vec![VectorClock::new(); rec.exec_lines.len()];
     let mut done = vec![false; n];
 
@@ -215,17 +217,16 @@ fn walk(
             if let Some(snapshot) = snapshots.get(&source) {
                 clock.join(snapshot.entries());
             }
-            if let Some(left) = readers.get_mut(&source) {
-                *left -= 1;
-                if *left == 0 {
-                    snapshots.remove(&source);
-                }
+            let left = &mut readers[source.index()];
+            *left -= 1;
+            if *left == 0 {
+                snapshots.remove(&source);
             }
         }
         let own = position[idx.index()];
         clock.set(exec.0, u64::from(own));
         visit(idx, own, &clock);
-        if readers.contains_key(&idx) {
+        if readers[idx.index()] > 0 {
             snapshots.insert(idx, clock.clone());
         }
         done[idx.index()] = true;

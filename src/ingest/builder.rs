@@ -11,6 +11,7 @@ use crate::model::{
     Diagnostic, Event, EventFlags, EventIdx, ExecId, ExecLine, GivenClocks, InputFile, LineSource,
     Origin, Recording, Severity, Sym,
 };
+use rayon::slice::ParallelSliceMut;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -54,18 +55,41 @@ struct PendingParent {
     text: String,
 }
 
+/// An event's id key, for finding duplicates and parents in bulk.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct KeyedEvent {
+    key: [u64; 2],
+    event: EventIdx,
+}
+
+fn split_key(key: u128) -> [u64; 2] {
+    [(key >> 64) as u64, key as u64]
+}
+
+/// How deep the open calls of a line are searched for a parent before the
+/// lookup is left to the bulk resolution at the end.
+const FRAME_SEARCH_DEPTH: usize = 64;
+
 /// Accumulates events in file order.
+///
+/// Ids are not looked up one by one in a table of every id seen: with tens
+/// of millions of events each lookup would be a cache miss on the serial
+/// path. Instead each event's id key is appended to a list, which
+/// [`Builder::finish`] sorts (in parallel) to find duplicate ids and the
+/// parents named before or after their children. The common parent, the
+/// function an event happens in, is found at once among the calls still
+/// open on the event's own line of execution.
 pub struct Builder {
     rec: Recording,
-    /// Event of each id key.
-    event_of_id: KeyMap<EventIdx>,
+    id_keys: Vec<KeyedEvent>,
+    /// Per line of execution: its open `function_entry` events.
+    open_calls: Vec<Vec<(u128, EventIdx)>>,
+    has_clock: Vec<bool>,
     pending_parents: Vec<PendingParent>,
     trace_of_key: KeyMap<Sym>,
     exec_of: HashMap<ExecLine, ExecId, foldhash::fast::FixedState>,
     location_of: HashMap<(Sym, u64), Sym, foldhash::fast::FixedState>,
     clocks: GivenClocks,
-    events_with_clocks: usize,
-    first_without_clock: Option<Origin>,
     default_service: Sym,
     default_thread: Sym,
     unknown_location: Sym,
@@ -80,14 +104,14 @@ impl Builder {
         let unknown_location = rec.strings.intern(crate::model::UNKNOWN_LOCATION);
         Builder {
             rec,
-            event_of_id: KeyMap::default(),
+            id_keys: Vec::new(),
+            open_calls: Vec::new(),
+            has_clock: Vec::new(),
             pending_parents: Vec::new(),
             trace_of_key: KeyMap::default(),
             exec_of: HashMap::default(),
             location_of: HashMap::default(),
             clocks: GivenClocks::default(),
-            events_with_clocks: 0,
-            first_without_clock: None,
             default_service,
             default_thread,
             unknown_location,
@@ -104,7 +128,8 @@ impl Builder {
     /// Makes room for about `more` further events.
     pub fn reserve(&mut self, more: usize) {
         self.rec.events.reserve(more);
-        self.event_of_id.reserve(more);
+        self.id_keys.reserve(more);
+        self.has_clock.reserve(more);
     }
 
     pub fn event_count(&self) -> usize {
@@ -148,21 +173,10 @@ impl Builder {
     /// Adds a well-formed line, or rejects it if its id was seen before.
     pub fn push(&mut self, origin: Origin, offset: u64, parsed: ParsedEvent<'_>) {
         let index = EventIdx(u32::try_from(self.rec.events.len()).expect("more than 2^32 events"));
-        match self.event_of_id.entry(parsed.id_key) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first = self.rec.events[first.get().index()].origin;
-                let message = format!(
-                    "duplicate id `{}` (first used at {}:{}), line skipped",
-                    parsed.id, self.rec.files[first.file as usize].path, first.line
-                );
-                self.rec.bad_lines += 1;
-                self.diagnose(origin, Severity::Error, message);
-                return;
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(index);
-            }
-        }
+        self.id_keys.push(KeyedEvent {
+            key: split_key(parsed.id_key),
+            event: index,
+        });
         self.rec.ids.push(&parsed.id);
 
         let kind = match parsed.kind {
@@ -198,6 +212,7 @@ impl Builder {
         let exec = *self.exec_of.entry(line).or_insert(next_exec);
         if exec == next_exec {
             self.rec.exec_lines.push(line);
+            self.open_calls.push(Vec::new());
         }
 
         let function = parsed
@@ -225,20 +240,34 @@ impl Builder {
             .as_ref()
             .map(|s| self.rec.strings.intern_hashed(s.hash, &s.text));
 
+        let open = &mut self.open_calls[exec.index()];
         let parent = match parsed.parent {
             None => None,
-            Some((text, key)) => match self.event_of_id.get(&key) {
-                Some(&parent) => Some(parent),
-                None => {
-                    self.pending_parents.push(PendingParent {
-                        child: index,
-                        key,
-                        text: text.into_owned(),
-                    });
-                    None
+            Some((text, key)) => {
+                let depth = open.len().saturating_sub(FRAME_SEARCH_DEPTH);
+                match open[depth..].iter().rposition(|&(k, _)| k == key) {
+                    Some(at) => {
+                        let parent = open[depth + at].1;
+                        if kind == crate::model::EventKind::FunctionExit {
+                            // The call is over, and any calls it left open.
+                            open.truncate(depth + at);
+                        }
+                        Some(parent)
+                    }
+                    None => {
+                        self.pending_parents.push(PendingParent {
+                            child: index,
+                            key,
+                            text: text.into_owned(),
+                        });
+                        None
+                    }
                 }
-            },
+            }
         };
+        if kind == crate::model::EventKind::FunctionEntry {
+            open.push((parsed.id_key, index));
+        }
 
         let clock = parsed
             .clock
@@ -247,18 +276,18 @@ impl Builder {
         match clock {
             Some(Ok(entries)) => {
                 self.clocks.push(&entries);
-                self.events_with_clocks += 1;
+                self.has_clock.push(true);
             }
             Some(Err(message)) => {
                 // A bad clock is reported and the event kept; the recording's
                 // clocks are then incomplete and happens-before is derived.
                 self.diagnose(origin, Severity::Warning, message);
                 self.clocks.push(&[]);
-                self.first_without_clock.get_or_insert(origin);
+                self.has_clock.push(false);
             }
             None => {
                 self.clocks.push(&[]);
-                self.first_without_clock.get_or_insert(origin);
+                self.has_clock.push(false);
             }
         }
 
@@ -281,23 +310,117 @@ impl Builder {
         });
     }
 
-    /// Resolves the remaining parents, breaks parent cycles and settles the
-    /// clocks.
+    /// Finds duplicate ids, resolves the remaining parents, breaks parent
+    /// cycles and settles the clocks.
     pub fn finish(mut self) -> Recording {
-        self.resolve_pending_parents();
+        let mut keys = std::mem::take(&mut self.id_keys);
+        keys.par_sort_unstable();
+        let duplicates = duplicate_ids(&keys);
+        if !duplicates.is_empty() {
+            keys = self.drop_duplicates(&duplicates, keys);
+        }
+        self.resolve_pending_parents(&keys);
+        drop(keys);
         self.break_parent_cycles();
         self.settle_clocks();
-        self.rec.trace_count = self.trace_of_key.len();
+        self.rec.trace_count = count_traces(&self.rec);
         self.rec
             .diagnostics
             .sort_by_key(|d| (d.file, d.line, std::cmp::Reverse(d.severity)));
         self.rec
     }
 
-    fn resolve_pending_parents(&mut self) {
+    /// Removes the events whose id an earlier event already had, reporting
+    /// each, and renumbers the rest. `keys` is sorted; the keys of the
+    /// remaining events are returned, renumbered.
+    fn drop_duplicates(
+        &mut self,
+        duplicates: &[(EventIdx, EventIdx)],
+        keys: Vec<KeyedEvent>,
+    ) -> Vec<KeyedEvent> {
+        let n = self.rec.events.len();
+        let mut keep = vec![true; n];
+        let mut first_of = vec![None; n];
+        for &(duplicate, first) in duplicates {
+            keep[duplicate.index()] = false;
+            first_of[duplicate.index()] = Some(first);
+        }
+        // The diagnostics of a skipped line are replaced by the duplicate
+        // error alone.
+        let skipped: std::collections::HashSet<Origin> = duplicates
+            .iter()
+            .map(|&(d, _)| self.rec.events[d.index()].origin)
+            .collect();
+        self.rec.diagnostics.retain(|d| {
+            !skipped.contains(&Origin {
+                file: d.file,
+                line: d.line,
+            })
+        });
+        for &(duplicate, first) in duplicates {
+            let origin = self.rec.events[duplicate.index()].origin;
+            let first_origin = self.rec.events[first.index()].origin;
+            let message = format!(
+                "duplicate id `{}` (first used at {}:{}), line skipped",
+                self.rec.ids.get(duplicate),
+                self.rec.files[first_origin.file as usize].path,
+                first_origin.line
+            );
+            self.diagnose(origin, Severity::Error, message);
+        }
+        self.rec.bad_lines += duplicates.len() as u64;
+
+        let mut renumber = vec![EventIdx(u32::MAX); n];
+        let mut next = 0u32;
+        for (old, kept) in keep.iter().enumerate() {
+            if *kept {
+                renumber[old] = EventIdx(next);
+                next += 1;
+            }
+        }
+        // A parent that was a duplicate line means the event that first had
+        // that id.
+        for old in 0..n {
+            if let Some(first) = first_of[old] {
+                renumber[old] = renumber[first.index()];
+            }
+        }
+        let mut old = 0;
+        self.rec.events.retain(|_| {
+            old += 1;
+            keep[old - 1]
+        });
+        for event in &mut self.rec.events {
+            if let Some(parent) = event.parent {
+                event.parent = Some(renumber[parent.index()]);
+            }
+        }
+        self.rec.ids.retain(&keep);
+        self.clocks.retain(&keep);
+        let mut old = 0;
+        self.has_clock.retain(|_| {
+            old += 1;
+            keep[old - 1]
+        });
+        self.pending_parents.retain(|p| keep[p.child.index()]);
+        for pending in &mut self.pending_parents {
+            pending.child = renumber[pending.child.index()];
+        }
+        keys.into_iter()
+            .filter(|k| keep[k.event.index()])
+            .map(|k| KeyedEvent {
+                key: k.key,
+                event: renumber[k.event.index()],
+            })
+            .collect()
+    }
+
+    fn resolve_pending_parents(&mut self, keys: &[KeyedEvent]) {
         for pending in std::mem::take(&mut self.pending_parents) {
-            match self.event_of_id.get(&pending.key) {
-                Some(&parent) => self.rec.events[pending.child.index()].parent = Some(parent),
+            let key = split_key(pending.key);
+            let at = keys.partition_point(|k| k.key < key);
+            match keys.get(at).filter(|k| k.key == key) {
+                Some(found) => self.rec.events[pending.child.index()].parent = Some(found.event),
                 None => {
                     let origin = self.rec.events[pending.child.index()].origin;
                     let message = format!(
@@ -369,22 +492,46 @@ impl Builder {
 
     fn settle_clocks(&mut self) {
         let total = self.rec.events.len();
-        if self.events_with_clocks == 0 || total == 0 {
+        let with_clocks = self.has_clock.iter().filter(|&&c| c).count();
+        if with_clocks == 0 || total == 0 {
             return;
         }
-        if self.events_with_clocks == total {
+        if with_clocks == total {
             self.rec.given_clocks = Some(std::mem::take(&mut self.clocks));
             return;
         }
-        let origin = self
-            .first_without_clock
-            .unwrap_or(Origin { file: 0, line: 0 });
+        let first_without = self.has_clock.iter().position(|&c| !c).unwrap_or(0);
+        let origin = self.rec.events[first_without].origin;
         let message = format!(
-            "{} of {} events carry a usable causality_vector, this one does not: clocks are ignored and happens-before is derived from the events",
-            self.events_with_clocks, total
+            "{with_clocks} of {total} events carry a usable causality_vector, this one does not: clocks are ignored and happens-before is derived from the events"
         );
         self.diagnose(origin, Severity::Warning, message);
     }
+}
+
+/// (duplicate, first) for every event whose id key an earlier event has;
+/// `keys` is sorted, so equal keys are adjacent and in file order.
+fn duplicate_ids(keys: &[KeyedEvent]) -> Vec<(EventIdx, EventIdx)> {
+    let mut duplicates = Vec::new();
+    for run in keys.chunk_by(|a, b| a.key == b.key) {
+        for later in &run[1..] {
+            duplicates.push((later.event, run[0].event));
+        }
+    }
+    duplicates.sort_unstable();
+    duplicates
+}
+
+/// Distinct trace ids among the events.
+fn count_traces(rec: &Recording) -> usize {
+    let mut seen = vec![false; rec.strings.len()];
+    let mut count = 0;
+    for event in &rec.events {
+        let slot = &mut seen[event.trace.index()];
+        count += usize::from(!*slot);
+        *slot = true;
+    }
+    count
 }
 
 /// Interns clock ids and sorts the pairs; a repeated clock id is an error.

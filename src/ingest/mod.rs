@@ -133,9 +133,17 @@ fn add_input(
     let mut reserved = false;
     while let Some(chunk) = chunks.next_chunk() {
         let batch: Vec<source::Line<'_>> = source::lines(&chunk).collect();
+        // One UTF-8 check for the whole chunk instead of one per string.
+        let text = std::str::from_utf8(&chunk.bytes).ok();
         let parsed: Vec<_> = batch
             .par_iter()
-            .map(|line| jsonl::parse_line(line.text))
+            .map(|line| {
+                let start = (line.offset - chunk.offset) as usize;
+                match text.and_then(|t| t.get(start..start + line.text.len())) {
+                    Some(line) => jsonl::parse_text(line),
+                    None => jsonl::parse_line(line.text),
+                }
+            })
             .collect();
         if !reserved && !batch.is_empty() {
             // Size the tables once from the first chunk's line length.

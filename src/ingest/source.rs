@@ -14,7 +14,7 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// How much decompressed input is parsed at a time.
-pub const CHUNK_BYTES: usize = 8 << 20;
+pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// How a file is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,6 +31,17 @@ impl EventIds {
         self.ends.len()
     }
 
+    /// Keeps the ids of the events marked in `keep`.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut kept = EventIds::default();
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                kept.push(self.get(EventIdx(i as u32)));
+            }
+        }
+        *self = kept;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

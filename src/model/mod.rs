@@ -49,7 +49,7 @@ pub struct ExecLine {
 }
 
 /// Where an event came from: input file index and 1-based line number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {
     pub file: u32,
     pub line: u32,
@@ -156,6 +156,20 @@ impl GivenClocks {
 
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+
+    /// Keeps the clocks of the events marked in `keep`.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut kept = GivenClocks {
+            clock_ids: std::mem::take(&mut self.clock_ids),
+            ..GivenClocks::default()
+        };
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                kept.push(self.of(EventIdx(i as u32)));
+            }
+        }
+        *self = kept;
     }
 }
 
