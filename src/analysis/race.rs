@@ -66,94 +66,164 @@ pub struct RaceReport {
     pub racing: Vec<bool>,
 }
 
-struct Slot {
+/// Keys here are small and not attacker-chosen in a way that matters for an
+/// offline tool, so a fast fixed hash beats SipHash.
+type FastHash = foldhash::fast::FixedState;
+
+/// What the detector remembers of one variable.
+#[derive(Default)]
+struct VariableState {
+    /// When file order extends happens-before: each line's slots, last
+    /// access only.
+    lines: Vec<LineSlots>,
+    line_of: HashMap<ExecId, u32, FastHash>,
+    /// Otherwise: every slot with its whole history.
+    slots: Vec<Slot>,
+    slot_of: HashMap<(ExecId, Sym, AccessClass), u32, FastHash>,
+}
+
+/// The slots of one line of execution on one variable.
+///
+/// A new access races with a slot exactly when the slot's last access lies
+/// beyond what the new access has seen of that line. A line with few slots
+/// checks them all; a line with many keeps a recency log of (position,
+/// member) whose live entries still name their member's last access, so a
+/// scan from the end that stops at the first position already seen visits
+/// only racing slots (and stale entries, dropped once they outnumber the
+/// live ones).
+struct LineSlots {
     exec: ExecId,
     /// (service, thread): accesses of the same thread never race.
     thread: (Sym, Sym),
+    members: Vec<Member>,
+    /// Only for lines with more than [`FEW_SLOTS`] slots.
+    member_of: HashMap<(Sym, AccessClass), u32, FastHash>,
+    log: Vec<(u32, u32)>,
+}
+
+/// One (location, access class) of a line, and its last access.
+#[derive(Clone, Copy)]
+struct Member {
     location: Sym,
     class: AccessClass,
     last: EventIdx,
     /// The position of `last` on its line of execution.
     last_position: u32,
-    /// Every access of the slot, kept only when file order may disagree
-    /// with happens-before.
+}
+
+/// Up to this many slots a line's slots are checked one by one, which beats
+/// a lookup table and a recency log.
+const FEW_SLOTS: usize = 8;
+
+/// A (line, location, access class) with every access it made, for when
+/// file order may disagree with happens-before.
+struct Slot {
+    exec: ExecId,
+    thread: (Sym, Sym),
+    location: Sym,
+    class: AccessClass,
     history: Vec<EventIdx>,
 }
 
-/// The slots of one line of execution on one variable, by recency: an
-/// append-only log of (position on the line, slot) whose live entries are
-/// those still naming their slot's last access. Because a new access races
-/// with a slot exactly when the slot's last access lies beyond what the new
-/// access has seen of that line, a scan from the log's end that stops at the
-/// first position already seen visits only racing slots (and stale entries).
-/// Keys here are small and not attacker-chosen in a way that matters for an
-/// offline tool, so a fast fixed hash beats SipHash.
-type FastHash = foldhash::fast::FixedState;
-
-struct LineSlots {
-    exec: ExecId,
-    thread: (Sym, Sym),
-    log: Vec<(u32, u32)>,
-    slots: u32,
-}
-
-#[derive(Default)]
-struct VariableState {
-    slots: Vec<Slot>,
-    slot_of: HashMap<(ExecId, Sym, AccessClass), usize, FastHash>,
-    lines: Vec<LineSlots>,
-    line_of: HashMap<ExecId, usize, FastHash>,
-}
-
 impl VariableState {
-    /// Records `e` as the last access of its slot.
-    fn record(
+    /// Records `e` as the last access of its (line, location, class).
+    fn record_last(
         &mut self,
         e: EventIdx,
-        key: (ExecId, Sym, AccessClass),
+        exec: ExecId,
         thread: (Sym, Sym),
+        location: Sym,
+        class: AccessClass,
         position: u32,
-        keep_history: bool,
     ) {
-        let (exec, location, class) = key;
-        let next = self.slots.len();
-        let slot = *self.slot_of.entry(key).or_insert(next);
-        let next_line = self.lines.len();
-        let line = *self.line_of.entry(exec).or_insert(next_line);
-        if line == next_line {
+        let next = self.lines.len() as u32;
+        let line = *self.line_of.entry(exec).or_insert(next);
+        if line == next {
             self.lines.push(LineSlots {
                 exec,
                 thread,
+                members: Vec::new(),
+                member_of: HashMap::default(),
                 log: Vec::new(),
-                slots: 0,
             });
         }
+        let line = &mut self.lines[line as usize];
+        let found = if line.members.len() <= FEW_SLOTS {
+            line.members
+                .iter()
+                .position(|m| m.location == location && m.class == class)
+        } else {
+            line.member_of.get(&(location, class)).map(|&m| m as usize)
+        };
+        let member = Member {
+            location,
+            class,
+            last: e,
+            last_position: position,
+        };
+        let index = match found {
+            Some(index) => {
+                line.members[index] = member;
+                index
+            }
+            None => {
+                line.members.push(member);
+                let index = line.members.len() - 1;
+                if line.members.len() == FEW_SLOTS + 1 {
+                    // Switch to the table and the log.
+                    line.member_of = line
+                        .members
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| ((m.location, m.class), i as u32))
+                        .collect();
+                    let mut log: Vec<(u32, u32)> = line
+                        .members
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| (m.last_position, i as u32))
+                        .collect();
+                    log.sort_unstable();
+                    line.log = log;
+                    return;
+                }
+                if line.members.len() > FEW_SLOTS {
+                    line.member_of.insert((location, class), index as u32);
+                }
+                index
+            }
+        };
+        if line.members.len() > FEW_SLOTS {
+            line.log.push((position, index as u32));
+            if line.log.len() > 2 * line.members.len() + 16 {
+                let members = &line.members;
+                line.log
+                    .retain(|&(pos, m)| members[m as usize].last_position == pos);
+            }
+        }
+    }
+
+    /// Adds `e` to the history of its (line, location, class).
+    fn record_history(
+        &mut self,
+        e: EventIdx,
+        exec: ExecId,
+        thread: (Sym, Sym),
+        location: Sym,
+        class: AccessClass,
+    ) {
+        let next = self.slots.len() as u32;
+        let slot = *self.slot_of.entry((exec, location, class)).or_insert(next);
         if slot == next {
             self.slots.push(Slot {
                 exec,
                 thread,
                 location,
                 class,
-                last: e,
-                last_position: position,
                 history: Vec::new(),
             });
-            self.lines[line].slots += 1;
         }
-        self.slots[slot].last = e;
-        self.slots[slot].last_position = position;
-        if keep_history {
-            self.slots[slot].history.push(e);
-            return;
-        }
-        let line = &mut self.lines[line];
-        line.log.push((position, slot as u32));
-        // Drop stale entries once they outnumber the live ones.
-        if line.log.len() > 2 * line.slots as usize + 16 {
-            let slots = &self.slots;
-            line.log
-                .retain(|&(pos, s)| slots[s as usize].last_position == pos);
-        }
+        self.slots[slot as usize].history.push(e);
     }
 }
 
@@ -168,22 +238,38 @@ pub fn detect(
         // One pass: each access is checked with its clock as the walk
         // derives it, and no clock is kept.
         let mut detector = Detector::new(rec, false);
+        // The access's clock spread over a dense array, so that looking up
+        // each line the variable was touched from costs one load.
+        let mut seen = vec![0u64; rec.exec_lines.len()];
         hb::walk_in_file_order(rec, edges, |e, position, clock| {
-            detector.observe(e, position, |state, thread, class, out| {
-                partners_by_line(state, thread, class, |exec| clock.get(exec.0), out);
+            if rec.event(e).access_class().is_none() {
+                return;
+            }
+            for &(exec, counter) in clock.entries() {
+                seen[exec as usize] = counter;
+            }
+            detector.observe(e, position, |state, thread, class, visit| {
+                racing_since_seen(state, thread, class, |exec| seen[exec.index()], visit);
             });
+            for &(exec, _) in clock.entries() {
+                seen[exec as usize] = 0;
+            }
         });
         return (detector.finish(), false);
     }
     let hb = hb::compute(rec, edges, diagnostics);
     let mut detector = Detector::new(rec, true);
     for e in rec.indices() {
-        detector.observe(e, hb.position(e), |state, thread, class, out| {
-            partners_by_slot(state, e, thread, class, &hb, out);
+        detector.observe(e, hb.position(e), |state, thread, class, visit| {
+            racing_in_histories(state, e, thread, class, &hb, visit);
         });
     }
     (detector.finish(), hb.uses_given_clocks())
 }
+
+/// Calls back with (location, earlier access) for each slot that races with
+/// the access being checked.
+type Visit<'a> = dyn FnMut(Sym, EventIdx) + 'a;
 
 /// The detector's state over one pass in file order.
 struct Detector<'r> {
@@ -194,7 +280,6 @@ struct Detector<'r> {
     groups: Vec<RaceGroup>,
     racing: Vec<bool>,
     racy_total: u64,
-    partners: Vec<(usize, EventIdx)>,
     /// Per other location: one partner there, for the current access.
     by_location: Vec<(Sym, EventIdx)>,
 }
@@ -209,7 +294,6 @@ impl<'r> Detector<'r> {
             groups: Vec::new(),
             racing: vec![false; rec.events.len()],
             racy_total: 0,
-            partners: Vec::new(),
             by_location: Vec::new(),
         }
     }
@@ -220,7 +304,7 @@ impl<'r> Detector<'r> {
         &mut self,
         e: EventIdx,
         position: u32,
-        find: impl FnOnce(&VariableState, (Sym, Sym), AccessClass, &mut Vec<(usize, EventIdx)>),
+        find: impl FnOnce(&VariableState, (Sym, Sym), AccessClass, &mut Visit<'_>),
     ) {
         let rec = self.rec;
         let event = rec.event(e);
@@ -235,22 +319,22 @@ impl<'r> Detector<'r> {
         let location = event.location;
         let state = self.variables.entry(variable).or_default();
 
-        self.partners.clear();
-        find(state, thread, class, &mut self.partners);
-        // Many slots may race with `e` (a hot variable): settle the groups
-        // once per other location, not once per slot.
-        self.by_location.clear();
-        for &(slot, partner) in &self.partners {
-            self.racing[partner.index()] = true;
-            let other = state.slots[slot].location;
-            if !self.by_location.iter().any(|&(l, _)| l == other) {
-                self.by_location.push((other, partner));
+        // Many slots may race with `e` (a hot variable): the groups are
+        // settled once per other location, not once per slot.
+        let (racing, by_location) = (&mut self.racing, &mut self.by_location);
+        by_location.clear();
+        find(state, thread, class, &mut |other, partner| {
+            racing[partner.index()] = true;
+            // The example partner is the latest racing access there.
+            match by_location.iter_mut().find(|(l, _)| *l == other) {
+                Some((_, kept)) => *kept = (*kept).max(partner),
+                None => by_location.push((other, partner)),
             }
-        }
-        if !self.by_location.is_empty() {
+        });
+        if !by_location.is_empty() {
             self.racy_total += 1;
-            self.racing[e.index()] = true;
-            for &(other, partner) in &self.by_location {
+            racing[e.index()] = true;
+            for &(other, partner) in by_location.iter() {
                 let pair = ordered_pair(rec, location, other);
                 let next = self.groups.len();
                 let group = *self
@@ -268,13 +352,11 @@ impl<'r> Detector<'r> {
                 self.groups[group].racy_events += 1;
             }
         }
-        state.record(
-            e,
-            (event.exec, location, class),
-            thread,
-            position,
-            self.keep_history,
-        );
+        if self.keep_history {
+            state.record_history(e, event.exec, thread, location, class);
+        } else {
+            state.record_last(e, event.exec, thread, location, class, position);
+        }
     }
 
     fn finish(mut self) -> RaceReport {
@@ -312,26 +394,33 @@ fn group_order<'r>(
 /// The racing slots when file order extends happens-before: per line of
 /// execution, the slots whose last access lies beyond `seen(line)`, the
 /// position of the last event of that line that happens before the access.
-fn partners_by_line(
+fn racing_since_seen(
     state: &VariableState,
     thread: (Sym, Sym),
     class: AccessClass,
     seen: impl Fn(ExecId) -> u64,
-    out: &mut Vec<(usize, EventIdx)>,
+    visit: &mut Visit<'_>,
 ) {
     for line in &state.lines {
         if line.thread == thread {
             continue;
         }
         let seen = seen(line.exec);
-        for &(position, slot) in line.log.iter().rev() {
+        if line.members.len() <= FEW_SLOTS {
+            for m in &line.members {
+                if u64::from(m.last_position) > seen && m.class.conflicts_with(class) {
+                    visit(m.location, m.last);
+                }
+            }
+            continue;
+        }
+        for &(position, member) in line.log.iter().rev() {
             if u64::from(position) <= seen {
                 break;
             }
-            let slot_state = &state.slots[slot as usize];
-            let live = slot_state.last_position == position;
-            if live && slot_state.class.conflicts_with(class) {
-                out.push((slot as usize, slot_state.last));
+            let m = &line.members[member as usize];
+            if m.last_position == position && m.class.conflicts_with(class) {
+                visit(m.location, m.last);
             }
         }
     }
@@ -341,21 +430,24 @@ fn partners_by_line(
 /// chain, so the accesses before `e` are a prefix and those after `e` a
 /// suffix; the first access not before `e` races with it unless it comes
 /// after `e`.
-fn partners_by_slot(
+fn racing_in_histories(
     state: &VariableState,
     e: EventIdx,
     thread: (Sym, Sym),
     class: AccessClass,
     hb: &HappensBefore<'_>,
-    out: &mut Vec<(usize, EventIdx)>,
+    visit: &mut Visit<'_>,
 ) {
-    for (index, slot) in state.slots.iter().enumerate() {
+    for slot in &state.slots {
         if slot.thread == thread || !slot.class.conflicts_with(class) {
             continue;
         }
         let history = &slot.history;
+        let Some(&last) = history.last() else {
+            continue;
+        };
         let partner = if hb.is_chain(slot.exec) {
-            if hb.before(slot.last, e) {
+            if hb.before(last, e) {
                 continue;
             }
             let candidate = history[history.partition_point(|&a| hb.before(a, e))];
@@ -367,7 +459,7 @@ fn partners_by_slot(
                 .find(|&a| !hb.before(a, e) && !hb.before(e, a))
         };
         if let Some(partner) = partner {
-            out.push((index, partner));
+            visit(slot.location, partner);
         }
     }
 }

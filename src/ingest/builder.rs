@@ -629,10 +629,18 @@ mod tests {
     #[test]
     fn a_parent_named_by_a_duplicate_line_is_the_first_event_with_that_id() {
         let entry = |id: &str, line: u32| {
-            format!(r#"{{"id":"{id}","trace_id":"t","timestamp":"2026-11-26T10:00:0{line}Z","kind":"function_entry","metadata":{{"thread":"t1","function":"f{line}"}}}}"#)
+            format!(
+                r#"{{"id":"{id}","trace_id":"t","timestamp":"2026-11-26T10:00:0{line}Z","kind":"function_entry","metadata":{{"thread":"t1","function":"f{line}"}}}}"#
+            )
         };
         let child = r#"{"id":"c","trace_id":"t","parent_id":"A","timestamp":"2026-11-26T10:00:05Z","kind":"custom","metadata":{"thread":"t1"}}"#;
-        let rec = load(&format!("{}\n{}\n{}\n{}\n", entry("A", 1), entry("B", 2), entry("A", 3), child));
+        let rec = load(&format!(
+            "{}\n{}\n{}\n{}\n",
+            entry("A", 1),
+            entry("B", 2),
+            entry("A", 3),
+            child
+        ));
         assert_eq!(rec.events.len(), 3);
         assert_eq!(rec.bad_lines, 1);
         assert_eq!(rec.id_str(crate::model::EventIdx(2)), "c");
