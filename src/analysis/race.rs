@@ -96,6 +96,9 @@ struct LineSlots {
     /// (service, thread): accesses of the same thread never race.
     thread: (Sym, Sym),
     members: Vec<Member>,
+    /// Position of the line's latest access to the variable: a new access
+    /// that has seen that far races with none of the line's slots.
+    latest: u32,
     /// Only for lines with more than [`FEW_SLOTS`] slots.
     member_of: HashMap<(Sym, AccessClass), u32, FastHash>,
     log: Vec<(u32, u32)>,
@@ -143,11 +146,13 @@ impl VariableState {
                 exec,
                 thread,
                 members: Vec::new(),
+                latest: 0,
                 member_of: HashMap::default(),
                 log: Vec::new(),
             });
         }
         let line = &mut self.lines[line as usize];
+        line.latest = position;
         let found = if line.members.len() <= FEW_SLOTS {
             line.members
                 .iter()
@@ -248,8 +253,8 @@ pub fn detect(
             for &(exec, counter) in clock.entries() {
                 seen[exec as usize] = counter;
             }
-            detector.observe(e, position, |state, thread, class, visit| {
-                racing_since_seen(state, thread, class, |exec| seen[exec.index()], visit);
+            detector.observe(e, position, |state, thread, class, partners| {
+                racing_since_seen(state, thread, class, |exec| seen[exec.index()], partners);
             });
             for &(exec, _) in clock.entries() {
                 seen[exec as usize] = 0;
@@ -260,16 +265,36 @@ pub fn detect(
     let hb = hb::compute(rec, edges, diagnostics);
     let mut detector = Detector::new(rec, true);
     for e in rec.indices() {
-        detector.observe(e, hb.position(e), |state, thread, class, visit| {
-            racing_in_histories(state, e, thread, class, &hb, visit);
+        detector.observe(e, hb.position(e), |state, thread, class, partners| {
+            racing_in_histories(state, e, thread, class, &hb, partners);
         });
     }
     (detector.finish(), hb.uses_given_clocks())
 }
 
-/// Calls back with (location, earlier access) for each slot that races with
-/// the access being checked.
-type Visit<'a> = dyn FnMut(Sym, EventIdx) + 'a;
+/// Collects the slots that race with the access being checked.
+struct Partners<'a> {
+    racing: &'a mut [bool],
+    /// Per other location: the latest racing access there.
+    by_location: &'a mut Vec<(Sym, EventIdx)>,
+}
+
+impl Partners<'_> {
+    /// Notes that `partner`, at `location`, races with the access.
+    #[inline]
+    fn add(&mut self, location: Sym, partner: EventIdx) {
+        self.racing[partner.index()] = true;
+        for (l, kept) in self.by_location.iter_mut() {
+            if *l == location {
+                if partner > *kept {
+                    *kept = partner;
+                }
+                return;
+            }
+        }
+        self.by_location.push((location, partner));
+    }
+}
 
 /// The detector's state over one pass in file order.
 struct Detector<'r> {
@@ -304,7 +329,7 @@ impl<'r> Detector<'r> {
         &mut self,
         e: EventIdx,
         position: u32,
-        find: impl FnOnce(&VariableState, (Sym, Sym), AccessClass, &mut Visit<'_>),
+        find: impl FnOnce(&VariableState, (Sym, Sym), AccessClass, &mut Partners<'_>),
     ) {
         let rec = self.rec;
         let event = rec.event(e);
@@ -321,16 +346,13 @@ impl<'r> Detector<'r> {
 
         // Many slots may race with `e` (a hot variable): the groups are
         // settled once per other location, not once per slot.
-        let (racing, by_location) = (&mut self.racing, &mut self.by_location);
-        by_location.clear();
-        find(state, thread, class, &mut |other, partner| {
-            racing[partner.index()] = true;
-            // The example partner is the latest racing access there.
-            match by_location.iter_mut().find(|(l, _)| *l == other) {
-                Some((_, kept)) => *kept = (*kept).max(partner),
-                None => by_location.push((other, partner)),
-            }
-        });
+        self.by_location.clear();
+        let mut partners = Partners {
+            racing: &mut self.racing,
+            by_location: &mut self.by_location,
+        };
+        find(state, thread, class, &mut partners);
+        let (racing, by_location) = (&mut self.racing, &self.by_location);
         if !by_location.is_empty() {
             self.racy_total += 1;
             racing[e.index()] = true;
@@ -399,17 +421,20 @@ fn racing_since_seen(
     thread: (Sym, Sym),
     class: AccessClass,
     seen: impl Fn(ExecId) -> u64,
-    visit: &mut Visit<'_>,
+    partners: &mut Partners<'_>,
 ) {
     for line in &state.lines {
         if line.thread == thread {
             continue;
         }
         let seen = seen(line.exec);
+        if u64::from(line.latest) <= seen {
+            continue;
+        }
         if line.members.len() <= FEW_SLOTS {
             for m in &line.members {
                 if u64::from(m.last_position) > seen && m.class.conflicts_with(class) {
-                    visit(m.location, m.last);
+                    partners.add(m.location, m.last);
                 }
             }
             continue;
@@ -420,7 +445,7 @@ fn racing_since_seen(
             }
             let m = &line.members[member as usize];
             if m.last_position == position && m.class.conflicts_with(class) {
-                visit(m.location, m.last);
+                partners.add(m.location, m.last);
             }
         }
     }
@@ -436,7 +461,7 @@ fn racing_in_histories(
     thread: (Sym, Sym),
     class: AccessClass,
     hb: &HappensBefore<'_>,
-    visit: &mut Visit<'_>,
+    partners: &mut Partners<'_>,
 ) {
     for slot in &state.slots {
         if slot.thread == thread || !slot.class.conflicts_with(class) {
@@ -459,7 +484,7 @@ fn racing_in_histories(
                 .find(|&a| !hb.before(a, e) && !hb.before(e, a))
         };
         if let Some(partner) = partner {
-            visit(slot.location, partner);
+            partners.add(slot.location, partner);
         }
     }
 }

@@ -45,7 +45,12 @@ impl VectorClock {
             self.entries.extend_from_slice(other);
             return;
         }
-        let mut merged = Vec::with_capacity(self.entries.len().max(other.len()) + 1);
+        // The usual case in a busy recording: `other` names no clock this
+        // one lacks, so the maximum is taken in place, without allocating.
+        if self.join_in_place(other) {
+            return;
+        }
+        let mut merged = Vec::with_capacity(self.entries.len() + other.len());
         let (mut i, mut j) = (0, 0);
         let a = &self.entries;
         while i < a.len() && j < other.len() {
@@ -68,6 +73,40 @@ impl VectorClock {
         merged.extend_from_slice(&a[i..]);
         merged.extend_from_slice(&other[j..]);
         self.entries = merged;
+    }
+
+    /// Joins in place if every id of `other` is already here; otherwise
+    /// changes nothing and returns false.
+    fn join_in_place(&mut self, other: &[(u32, u64)]) -> bool {
+        if other.len() > self.entries.len() {
+            return false;
+        }
+        if self.entries.len() == other.len() {
+            if !self.entries.iter().zip(other).all(|(a, b)| a.0 == b.0) {
+                return false;
+            }
+            for (a, b) in self.entries.iter_mut().zip(other) {
+                a.1 = a.1.max(b.1);
+            }
+            return true;
+        }
+        let mut i = 0;
+        for &(id, _) in other {
+            while i < self.entries.len() && self.entries[i].0 < id {
+                i += 1;
+            }
+            if i == self.entries.len() || self.entries[i].0 != id {
+                return false;
+            }
+        }
+        let mut i = 0;
+        for &(id, value) in other {
+            while self.entries[i].0 < id {
+                i += 1;
+            }
+            self.entries[i].1 = self.entries[i].1.max(value);
+        }
+        true
     }
 }
 
@@ -118,6 +157,19 @@ mod tests {
         empty.join(&[(3, 1)]);
         assert_eq!(empty.get(3), 1);
         assert_eq!(empty.get(9), 0);
+    }
+
+    #[test]
+    fn join_in_place_and_by_merging_agree() {
+        let mut same_ids = vc(&[(1, 1), (3, 9), (5, 2)]);
+        same_ids.join(&[(1, 4), (3, 2), (5, 2)]);
+        assert_eq!(same_ids.entries(), &[(1, 4), (3, 9), (5, 2)]);
+        let mut subset = vc(&[(1, 1), (3, 9), (5, 2)]);
+        subset.join(&[(3, 10)]);
+        assert_eq!(subset.entries(), &[(1, 1), (3, 10), (5, 2)]);
+        let mut new_id = vc(&[(1, 1), (5, 2)]);
+        new_id.join(&[(3, 7), (5, 1)]);
+        assert_eq!(new_id.entries(), &[(1, 1), (3, 7), (5, 2)]);
     }
 
     #[test]
