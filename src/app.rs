@@ -5,10 +5,10 @@
 use crate::analysis::{self, Timings};
 use crate::cli::{AnalyzeArgs, ColorChoice, Command, FailOn, ValidateArgs};
 use crate::ingest::{self, IngestError, Progress};
-use crate::report::{Format, Report};
+use crate::report::{Format, Render, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The documented exit codes.
 pub mod exit_code {
@@ -83,39 +83,34 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
 }
 
 fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
+    let fail_on = args.fail_on.unwrap_or(FailOn::Race);
     let mut timings = Timings::default();
     let rec = timings.time("read", || load(&args.files))?;
     let mut analysis = analysis::analyze(&rec);
     timings.0.append(&mut analysis.timings.0);
-    let report = timings.time("report", || Report::build(&rec, &analysis));
+    let mut report = timings.time("report", || Report::build(&rec, &analysis));
+    report.settle(fail_on);
 
+    let to_stdout = args.output.iter().all(|o| o.format.is_some());
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            to_stdout
                 && args.format == Format::Text
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && io::stdout().is_terminal()
         }
     };
-    let renderer = args.format.renderer(color);
     let render_start = std::time::Instant::now();
-    match &args.output {
-        Some(path) => {
-            let output_error = |source| AppError::Output {
-                path: path.display().to_string(),
-                source,
-            };
-            let file = std::fs::File::create(path).map_err(output_error)?;
-            let mut out = io::BufWriter::new(file);
-            renderer.render(&report, &mut out).map_err(output_error)?;
-            out.flush().map_err(output_error)?;
-        }
-        None => {
-            renderer.render(&report, stdout)?;
-            stdout.flush()?;
-        }
+    for output in &args.output {
+        let format = output.format.unwrap_or(args.format);
+        let renderer = format.renderer(color && output.format.is_none());
+        write_report(&*renderer, &report, &output.path)?;
+    }
+    if to_stdout {
+        args.format.renderer(color).render(&report, stdout)?;
+        stdout.flush()?;
     }
     timings.0.push(("render", render_start.elapsed()));
 
@@ -124,19 +119,26 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
             bad: report.summary.bad_lines,
         });
     }
-    let failing = match args.fail_on {
-        FailOn::Never => false,
-        FailOn::Race => report.summary.races > 0,
-        FailOn::Error => report.summary.races > 0 || report.summary.errors > 0,
-    };
     Ok(Outcome {
-        exit_code: if failing {
+        exit_code: if report.summary.failing > 0 {
             exit_code::FINDINGS
         } else {
             exit_code::CLEAN
         },
         timings: args.timings.then_some(timings),
     })
+}
+
+/// Renders a report into a file (its directory must exist).
+fn write_report(renderer: &dyn Render, report: &Report, path: &Path) -> Result<(), AppError> {
+    let output_error = |source| AppError::Output {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(output_error)?;
+    let mut out = io::BufWriter::new(file);
+    renderer.render(report, &mut out).map_err(output_error)?;
+    out.flush().map_err(output_error)
 }
 
 fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {

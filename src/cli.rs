@@ -1,5 +1,6 @@
 //! Command-line types (clap derive). Parsing only; [`crate::app`] acts.
 
+pub use crate::report::FailOn;
 use crate::report::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -34,15 +35,18 @@ pub struct AnalyzeArgs {
     /// files form one recording, in the order given.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Report format.
+    /// Report format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-    /// The lowest kind of finding that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Race)]
-    pub fail_on: FailOn,
+    /// Also write a report to a file: FORMAT=PATH (e.g. sarif=causeway.sarif;
+    /// repeatable). A bare PATH writes the --format report there instead of
+    /// to standard output.
+    #[arg(long, short, value_name = "[FORMAT=]PATH", value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
+    /// The lowest kind of finding that makes the exit code 1 [default:
+    /// race].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Treat any bad input line as fatal (exit code 2).
     #[arg(long)]
     pub strict: bool,
@@ -64,17 +68,31 @@ pub struct ValidateArgs {
     pub strict: bool,
 }
 
-/// Findings are ranked error event < race: `--fail-on error` fails on
-/// recorded errors and on races, `--fail-on race` on races only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub enum FailOn {
-    /// Fail on races and on recorded errors (error events and functions
-    /// that exited by raising).
-    Error,
-    /// Fail on races only (the default).
-    Race,
-    /// Never fail because of findings.
-    Never,
+/// Where a report goes: a format (or the `--format` one) and a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// `None`: the `--format` report, instead of standard output.
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+/// `FORMAT=PATH` when the part before the first `=` names a format, else a
+/// bare path.
+fn parse_output(value: &str) -> Result<OutputSpec, String> {
+    let spec = match value.split_once('=') {
+        Some((name, path)) if Format::from_name(name).is_some() => OutputSpec {
+            format: Format::from_name(name),
+            path: PathBuf::from(path),
+        },
+        _ => OutputSpec {
+            format: None,
+            path: PathBuf::from(value),
+        },
+    };
+    if spec.path.as_os_str().is_empty() {
+        return Err("the path is empty".to_string());
+    }
+    Ok(spec)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@
 //! 3. [`analysis`] runs the detectors: exact data-race groups and the causal
 //!    chains behind errors.
 //! 4. [`report`] turns the findings into one [`report::Report`] and renders
-//!    it as text or JSON.
+//!    it as text, JSON, SARIF, JUnit, Markdown or GitHub annotations.
 //!
 //! [`app`] wires the stages together for the command line.
 

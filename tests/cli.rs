@@ -316,3 +316,61 @@ fn several_files_form_one_recording() {
     );
     assert_eq!(report["inputs"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("reports/junit")).unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let out = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "--format",
+        "github",
+        "--output",
+        &format!("sarif={}", at("reports/causeway.sarif")),
+        "--output",
+        &format!("junit={}", at("reports/junit/causeway.xml")),
+        "--output",
+        &format!("markdown={}", at("summary.md")),
+        "-o",
+        &format!("json={}", at("report.json")),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("::error file=bank/accounts.py,line=39,"));
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(at("reports/causeway.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(at("report.json")).unwrap()).unwrap();
+    assert_eq!(json["summary"]["failing"], 2);
+    let junit = std::fs::read_to_string(at("reports/junit/causeway.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuites name=\"causeway\" tests=\"3\""),
+        "{junit}"
+    );
+    let markdown = std::fs::read_to_string(at("summary.md")).unwrap();
+    assert!(markdown.starts_with("## Causeway: ❌ 2 findings fail the build"));
+
+    // A bare PATH still replaces standard output, and may sit beside
+    // FORMAT=PATH outputs.
+    let out = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "--output",
+        &at("report.txt"),
+        "--output",
+        &format!("sarif={}", at("second.sarif")),
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        std::fs::read_to_string(at("report.txt"))
+            .unwrap()
+            .contains("error[data-race]")
+    );
+    assert!(Path::new(&at("second.sarif")).is_file());
+
+    let bad = causeway(&["analyze", "fixtures/demo-bank.jsonl", "--output", "sarif="]);
+    assert_eq!(code(&bad), 2);
+}

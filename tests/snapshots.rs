@@ -73,3 +73,35 @@ fn a_report_with_nothing_to_say() {
     insta::assert_snapshot!("empty.text", render(&report, Format::Text));
     insta::assert_snapshot!("empty.json", render(&report, Format::Json));
 }
+
+fn demo_report() -> Report {
+    let rec = load(&[PathBuf::from("fixtures/demo-bank.jsonl")], &NoProgress).unwrap();
+    Report::build(&rec, &analyze(&rec))
+}
+
+/// The README demo in every format: the canonical report.
+#[test]
+fn the_canonical_report_in_every_format() {
+    let report = demo_report();
+    for format in Format::ALL {
+        insta::assert_snapshot!(
+            format!("demo-bank.{}", format.name()),
+            render(&report, format)
+        );
+    }
+}
+
+#[test]
+fn an_empty_report_in_every_format() {
+    let rec = causeway::ingest::load_bytes(vec![(
+        "quiet.jsonl".to_string(),
+        br#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"function_entry","metadata":{"function":"main"}}
+"#
+        .to_vec(),
+    )])
+    .unwrap();
+    let report = Report::build(&rec, &analyze(&rec));
+    for format in Format::ALL {
+        insta::assert_snapshot!(format!("empty.{}", format.name()), render(&report, format));
+    }
+}

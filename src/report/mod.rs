@@ -2,12 +2,23 @@
 //! file per output format. Renderers are pure functions of the report: they
 //! write to what they are given and read no clock, environment or file.
 
+mod codes;
+mod escape;
+mod github;
 mod json;
+mod junit;
+mod markdown;
 mod model;
+mod sarif;
 mod text;
 
+pub use codes::*;
+pub use github::GithubRenderer;
 pub use json::JsonRenderer;
+pub use junit::JunitRenderer;
+pub use markdown::MarkdownRenderer;
 pub use model::*;
+pub use sarif::SarifRenderer;
 pub use text::TextRenderer;
 
 use std::io::{self, Write};
@@ -17,22 +28,60 @@ pub trait Render {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The formats `--format` accepts.
+/// The formats `--format` and `--output FORMAT=PATH` accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Human-readable, for terminals and CI logs.
     Text,
     /// The machine-readable report (keys documented in docs/report-json.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one test case per finding, for CI test reports.
+    Junit,
+    /// A Markdown summary, e.g. for $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
 }
 
 impl Format {
+    /// Every format, in the order of `--help`.
+    pub const ALL: [Format; 6] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Github,
+    ];
+
     /// The renderer of this format; `color` applies to text only.
     pub fn renderer(self, color: bool) -> Box<dyn Render> {
         match self {
             Format::Text => Box::new(TextRenderer { color }),
             Format::Json => Box::new(JsonRenderer),
+            Format::Sarif => Box::new(SarifRenderer),
+            Format::Junit => Box::new(JunitRenderer),
+            Format::Markdown => Box::new(MarkdownRenderer),
+            Format::Github => Box::new(GithubRenderer),
         }
+    }
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 

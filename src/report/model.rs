@@ -2,11 +2,12 @@
 //! format. Its JSON form is the contract of `report-json.md`; keys are only
 //! ever added.
 
+use super::codes::{ERROR_HELP, FailOn, Level, RACE_HELP, RACY_ERROR_HELP, code_info};
 use crate::analysis::Analysis;
 use crate::analysis::race::RaceGroup;
 use crate::analysis::root_cause::ErrorChain;
 use crate::model::{Diagnostic, EventIdx, EventKind, Recording};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -23,6 +24,9 @@ pub struct Report {
     pub anomalies: Vec<Anomaly>,
     pub errors: Vec<ErrorReport>,
     pub diagnostics: Vec<DiagnosticEntry>,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,12 +41,25 @@ pub struct Summary {
     pub warnings: u64,
     /// `derived` (from the events) or `given` (`causality_vector`).
     pub clocks: &'static str,
+    /// Findings that make the exit code 1.
+    pub failing: u64,
+    /// Findings left out of the report by ignore rules or severity `off`.
+    pub ignored: u64,
 }
 
 /// One race group.
 #[derive(Debug, Serialize)]
 pub struct Race {
     pub code: &'static str,
+    pub severity: Level,
+    /// Whether this finding makes the exit code 1.
+    pub fails: bool,
+    /// Stable across recordings and unrelated code moves (see
+    /// [`Report::build`]).
+    pub fingerprint: String,
+    /// `new` or `unchanged`, when compared with a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
     pub service: Option<String>,
     pub variable: String,
     pub locations: [String; 2],
@@ -71,10 +88,21 @@ pub struct Access {
     pub location: String,
     pub function: Option<String>,
     pub timestamp: String,
+    /// Where the event is in the input.
+    pub input: InputLine,
     pub value: Option<Value>,
     /// Event ids from the root cause down to the access.
     pub chain: Vec<String>,
     pub steps: Vec<Step>,
+}
+
+/// A line of an input file.
+#[derive(Debug, Serialize)]
+pub struct InputLine {
+    /// The input file, as given.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u32,
 }
 
 /// One event of a causal chain, described.
@@ -104,6 +132,12 @@ pub struct Anomaly {
 #[derive(Debug, Serialize)]
 pub struct ErrorReport {
     pub code: &'static str,
+    pub severity: Level,
+    /// Whether this finding makes the exit code 1.
+    pub fails: bool,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
     pub event_id: String,
     pub trace_id: String,
     pub kind: &'static str,
@@ -112,7 +146,12 @@ pub struct ErrorReport {
     pub service: String,
     pub thread: String,
     pub location: String,
+    /// The function the error happened in: the event's own, else the
+    /// innermost call on its chain.
+    pub function: Option<String>,
     pub timestamp: String,
+    /// Where the event is in the input.
+    pub input: InputLine,
     /// Event ids from the root down to the error.
     pub chain: Vec<String>,
     pub steps: Vec<Step>,
@@ -143,9 +182,37 @@ pub struct DiagnosticEntry {
     pub message: String,
 }
 
-pub const RACE_HELP: &str = "neither access happens before the other: protect both with the same lock, or order them with a message, a spawn or an await; if the variable is meant to be shared without a lock, make the writes atomic";
-pub const ERROR_HELP: &str = "follow the chain from its root; where a racing write is named, fix that race first and record again";
-pub const RACY_ERROR_HELP: &str = "this error depends on a value written by a racing write: fix the race named above, then record the run again";
+/// How a finding compares with the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: it can fail the build.
+    New,
+    /// In the baseline: reported, never fails.
+    Unchanged,
+}
+
+/// The comparison of a report with a baseline file.
+#[derive(Debug, Serialize)]
+pub struct BaselineSummary {
+    /// The baseline file, as given.
+    pub file: String,
+    pub new: u64,
+    pub unchanged: u64,
+    /// Baseline entries no finding matched any more: fixed, or no longer
+    /// reached by this recording.
+    pub absent: Vec<BaselineEntry>,
+}
+
+/// One finding as a baseline file records it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub code: String,
+    /// What the finding was, for people reading the file.
+    pub title: String,
+}
 
 /// The metadata of the events a report shows, read again from the input.
 struct Details(HashMap<EventIdx, Value>);
@@ -190,17 +257,21 @@ impl Report {
     /// Builds the report of a recording and its analysis.
     pub fn build(rec: &Recording, analysis: &Analysis) -> Report {
         let details = Details::fetch(rec, analysis);
-        let races: Vec<Race> = analysis
+        let mut races: Vec<Race> = analysis
             .races
             .groups
             .iter()
             .map(|g| race_report(rec, &details, g))
             .collect();
-        let errors: Vec<ErrorReport> = analysis
+        let mut errors: Vec<ErrorReport> = analysis
             .errors
             .iter()
             .map(|e| error_report(rec, &details, e))
             .collect();
+        fingerprint_races(&mut races);
+        for error in &mut errors {
+            error.fingerprint = error_fingerprint(error);
+        }
         let mut diagnostics: Vec<&Diagnostic> = rec
             .diagnostics
             .iter()
@@ -220,7 +291,7 @@ impl Report {
             .iter()
             .filter(|d| d.severity == "warning")
             .count() as u64;
-        Report {
+        let mut report = Report {
             version: REPORT_VERSION,
             inputs: rec.files.iter().map(|f| f.path.clone()).collect(),
             summary: Summary {
@@ -237,19 +308,392 @@ impl Report {
                 } else {
                     "derived"
                 },
+                failing: 0,
+                ignored: 0,
             },
             races,
             anomalies: Vec::new(),
             errors,
             diagnostics,
+            baseline: None,
+        };
+        report.settle(FailOn::Race);
+        report
+    }
+
+    /// Decides which findings fail the build under `fail_on`: those of
+    /// severity `error`, of a kind at or above `fail_on`, and not accepted
+    /// by a baseline. Counts them in `summary.failing`.
+    pub fn settle(&mut self, fail_on: FailOn) {
+        let fails = |code: &str, level: Level, baseline: Option<BaselineState>| {
+            level == Level::Error
+                && baseline != Some(BaselineState::Unchanged)
+                && code_info(code).is_some_and(|info| info.rank >= fail_on)
+        };
+        for race in &mut self.races {
+            race.fails = fails(race.code, race.severity, race.baseline);
+        }
+        for error in &mut self.errors {
+            error.fails = fails(error.code, error.severity, error.baseline);
+        }
+        self.summary.failing = self.findings().filter(|f| f.fails()).count() as u64;
+    }
+
+    /// Every finding, races first, in report order.
+    pub fn findings(&self) -> impl Iterator<Item = Finding<'_>> {
+        self.races
+            .iter()
+            .map(Finding::Race)
+            .chain(self.errors.iter().map(Finding::Error))
+    }
+
+    /// Drops the findings `keep` rejects, keeping the summary's counts in
+    /// step; returns how many were dropped (also added to
+    /// `summary.ignored`).
+    pub fn retain_findings(&mut self, mut keep: impl FnMut(Finding<'_>) -> bool) -> u64 {
+        let before = self.races.len() + self.errors.len();
+        self.races.retain(|r| keep(Finding::Race(r)));
+        self.errors.retain(|e| keep(Finding::Error(e)));
+        let dropped = (before - self.races.len() - self.errors.len()) as u64;
+        self.summary.races = self.races.len() as u64;
+        self.summary.errors = self.errors.len() as u64;
+        self.summary.ignored += dropped;
+        dropped
+    }
+
+    /// Sets the severity of every finding from its code.
+    pub fn set_levels(&mut self, level_of: impl Fn(&str) -> Level) {
+        for race in &mut self.races {
+            race.severity = level_of(race.code);
+        }
+        for error in &mut self.errors {
+            error.severity = level_of(error.code);
         }
     }
+
+    /// Calls `f` on every string of the report that came from the input
+    /// (names, locations, ids, messages, values, file names), for
+    /// redaction. Codes, help lines and fingerprints are left alone.
+    pub fn visit_input_strings(&mut self, f: &mut dyn FnMut(&mut String)) {
+        self.inputs.iter_mut().for_each(&mut *f);
+        for race in &mut self.races {
+            race.service.iter_mut().for_each(&mut *f);
+            f(&mut race.variable);
+            race.locations.iter_mut().for_each(&mut *f);
+            f(&mut race.example.first);
+            f(&mut race.example.second);
+            for access in &mut race.accesses {
+                f(&mut access.event_id);
+                f(&mut access.trace_id);
+                f(&mut access.service);
+                f(&mut access.thread);
+                f(&mut access.location);
+                f(&mut access.input.file);
+                access.function.iter_mut().for_each(&mut *f);
+                if let Some(value) = &mut access.value {
+                    visit_value_strings(value, f);
+                }
+                access.chain.iter_mut().for_each(&mut *f);
+                visit_steps(&mut access.steps, f);
+            }
+        }
+        for anomaly in &mut self.anomalies {
+            f(&mut anomaly.event_id);
+            f(&mut anomaly.anomaly_type);
+            f(&mut anomaly.description);
+            anomaly.affected_events.iter_mut().for_each(&mut *f);
+        }
+        for error in &mut self.errors {
+            f(&mut error.event_id);
+            f(&mut error.trace_id);
+            error.error_type.iter_mut().for_each(&mut *f);
+            f(&mut error.message);
+            f(&mut error.service);
+            f(&mut error.thread);
+            f(&mut error.location);
+            f(&mut error.input.file);
+            error.function.iter_mut().for_each(&mut *f);
+            error.chain.iter_mut().for_each(&mut *f);
+            visit_steps(&mut error.steps, f);
+            for read in &mut error.racy_reads {
+                read.service.iter_mut().for_each(&mut *f);
+                f(&mut read.variable);
+                f(&mut read.read);
+                f(&mut read.read_location);
+                f(&mut read.write);
+                f(&mut read.write_location);
+                f(&mut read.write_thread);
+                read.path.iter_mut().for_each(&mut *f);
+                f(&mut read.explanation);
+            }
+        }
+        for d in &mut self.diagnostics {
+            f(&mut d.file);
+            f(&mut d.message);
+        }
+        if let Some(baseline) = &mut self.baseline {
+            f(&mut baseline.file);
+            for entry in &mut baseline.absent {
+                f(&mut entry.title);
+            }
+        }
+    }
+}
+
+fn visit_steps(steps: &mut [Step], f: &mut dyn FnMut(&mut String)) {
+    for step in steps {
+        f(&mut step.event_id);
+        f(&mut step.label);
+        f(&mut step.service);
+        f(&mut step.thread);
+        f(&mut step.location);
+    }
+}
+
+fn visit_value_strings(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| visit_value_strings(v, f)),
+        Value::Object(map) => {
+            // Keys can carry data too: rebuild the map with visited keys.
+            let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            for (mut key, mut v) in entries {
+                f(&mut key);
+                visit_value_strings(&mut v, f);
+                map.insert(key, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One finding of a report, whatever its kind.
+#[derive(Clone, Copy, Debug)]
+pub enum Finding<'a> {
+    Race(&'a Race),
+    Error(&'a ErrorReport),
+}
+
+impl<'a> Finding<'a> {
+    pub fn code(self) -> &'static str {
+        match self {
+            Finding::Race(r) => r.code,
+            Finding::Error(e) => e.code,
+        }
+    }
+
+    pub fn level(self) -> Level {
+        match self {
+            Finding::Race(r) => r.severity,
+            Finding::Error(e) => e.severity,
+        }
+    }
+
+    pub fn fails(self) -> bool {
+        match self {
+            Finding::Race(r) => r.fails,
+            Finding::Error(e) => e.fails,
+        }
+    }
+
+    pub fn fingerprint(self) -> &'a str {
+        match self {
+            Finding::Race(r) => &r.fingerprint,
+            Finding::Error(e) => &e.fingerprint,
+        }
+    }
+
+    pub fn baseline(self) -> Option<BaselineState> {
+        match self {
+            Finding::Race(r) => r.baseline,
+            Finding::Error(e) => e.baseline,
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            Finding::Race(r) => r.help,
+            Finding::Error(e) => e.help,
+        }
+    }
+
+    /// Where the finding is shown: a race's earlier access, the error.
+    pub fn location(self) -> &'a str {
+        match self {
+            Finding::Race(r) => &r.accesses[0].location,
+            Finding::Error(e) => &e.location,
+        }
+    }
+
+    /// The finding in one line, from trace data: not escaped for any format.
+    pub fn title(self) -> String {
+        match self {
+            Finding::Race(r) => {
+                let scope = match &r.service {
+                    Some(s) => format!("service {s}"),
+                    None => "global".to_string(),
+                };
+                let places = if r.locations[0] == r.locations[1] {
+                    format!("{} (with itself)", r.locations[0])
+                } else {
+                    format!("{} and {}", r.locations[0], r.locations[1])
+                };
+                format!("data race on `{}` ({scope}) at {places}", r.variable)
+            }
+            Finding::Error(e) => {
+                let what = match &e.error_type {
+                    Some(t) if *t != e.message => format!("{t}: {}", e.message),
+                    _ => e.message.clone(),
+                };
+                let verb = if e.code == "exception" {
+                    "raised"
+                } else {
+                    "error"
+                };
+                format!("{verb} at {}: {what}", e.location)
+            }
+        }
+    }
+}
+
+/// A location string split into file and line, when it is `file:line`
+/// (line >= 1); functions and `<unknown>` give `None`.
+pub fn split_location(location: &str) -> Option<(&str, u64)> {
+    let (file, line) = location.rsplit_once(':')?;
+    if file.is_empty() || line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let line: u64 = line.parse().ok()?;
+    (line >= 1).then_some((file, line))
+}
+
+/// The part of a location that survives code moving within a file: the
+/// file of `file:line`, or the whole location (a function, `<unknown>`).
+fn stable_place(location: &str) -> &str {
+    split_location(location).map_or(location, |(file, _)| file)
+}
+
+/// 64-bit FNV-1a, written out so that fingerprints never change with a
+/// library version.
+fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Race fingerprints: FNV-1a of the code, service, variable and each side's
+/// file and function, without line numbers, so moving code within a file
+/// keeps them. Groups that share all of that (two line pairs in the same two
+/// functions) are told apart by their order of line numbers: the first
+/// keeps the plain hash, the n-th gets `:n` hashed in.
+fn fingerprint_races(races: &mut [Race]) {
+    let keys: Vec<String> = races
+        .iter()
+        .map(|race| {
+            let mut sides: Vec<String> = race
+                .accesses
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}\u{1e}{}",
+                        stable_place(&a.location),
+                        a.function.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            sides.sort();
+            format!(
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                race.code,
+                race.service.as_deref().unwrap_or(""),
+                race.variable,
+                sides[0],
+                sides[1]
+            )
+        })
+        .collect();
+    let lines = |race: &Race| {
+        let mut lines = race
+            .locations
+            .clone()
+            .map(|l| split_location(&l).map_or(0, |(_, line)| line));
+        lines.sort_unstable();
+        (lines, race.locations.clone())
+    };
+    let mut order: Vec<usize> = (0..races.len()).collect();
+    order.sort_by(|&a, &b| {
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| lines(&races[a]).cmp(&lines(&races[b])))
+    });
+    let mut ordinal = 0;
+    for (n, &i) in order.iter().enumerate() {
+        ordinal = if n > 0 && keys[order[n - 1]] == keys[i] {
+            ordinal + 1
+        } else {
+            1
+        };
+        let key = if ordinal == 1 {
+            keys[i].clone()
+        } else {
+            format!("{}:{ordinal}", keys[i])
+        };
+        races[i].fingerprint = format!("{:016x}", fnv1a(&key));
+    }
+}
+
+/// Error fingerprints: FNV-1a of the code, service, error type, the file (not
+/// the line) and function, and the message with every word that holds a
+/// digit replaced by `#` (counts, ids and timings differ between runs).
+/// Errors with the same fingerprint are the same finding.
+fn error_fingerprint(error: &ErrorReport) -> String {
+    let key = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        error.code,
+        error.service,
+        error.error_type.as_deref().unwrap_or(""),
+        stable_place(&error.location),
+        error.function.as_deref().unwrap_or(""),
+        normalize_message(&error.message)
+    );
+    format!("{:016x}", fnv1a(&key))
+}
+
+fn normalize_message(message: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.push('#');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 fn race_report(rec: &Recording, details: &Details, group: &RaceGroup) -> Race {
     let (first, second) = group.example;
     Race {
         code: "data-race",
+        severity: Level::Error,
+        fails: false,
+        fingerprint: String::new(),
+        baseline: None,
         service: group.variable.service.map(|s| rec.str(s).to_string()),
         variable: rec.str(group.variable.name).to_string(),
         locations: group.locations.map(|l| rec.str(l).to_string()),
@@ -276,6 +720,7 @@ fn access(rec: &Recording, details: &Details, idx: EventIdx) -> Access {
         location: rec.location(idx).to_string(),
         function: event.function.map(|f| rec.str(f).to_string()),
         timestamp: timestamp(event.timestamp_ns),
+        input: input_line(rec, idx),
         value: details.metadata(idx).and_then(|m| m.get("value").cloned()),
         chain: ids(rec, &chain),
         steps: steps(rec, details, &chain),
@@ -309,12 +754,22 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> E
             }
         })
         .collect();
+    let function = explained
+        .chain
+        .iter()
+        .rev()
+        .find_map(|&i| rec.event(i).function)
+        .map(|f| rec.str(f).to_string());
     ErrorReport {
         code: if event.kind == EventKind::Error {
             "error"
         } else {
             "exception"
         },
+        severity: Level::Error,
+        fails: false,
+        fingerprint: String::new(),
+        baseline: None,
         event_id: rec.id_str(idx).to_string(),
         trace_id: rec.str(event.trace).to_string(),
         kind: event.kind.as_str(),
@@ -323,7 +778,9 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> E
         service: rec.str(line.service).to_string(),
         thread: rec.str(line.thread).to_string(),
         location: rec.location(idx).to_string(),
+        function,
         timestamp: timestamp(event.timestamp_ns),
+        input: input_line(rec, idx),
         chain: ids(rec, &explained.chain),
         steps: steps(rec, details, &explained.chain),
         help: if racy_reads.is_empty() {
@@ -354,6 +811,14 @@ fn error_text(kind: EventKind, meta: Option<&Value>) -> (Option<String>, String)
         _ => "(no message recorded)".to_string(),
     });
     (error_type, message)
+}
+
+fn input_line(rec: &Recording, idx: EventIdx) -> InputLine {
+    let origin = rec.event(idx).origin;
+    InputLine {
+        file: rec.files[origin.file as usize].path.clone(),
+        line: origin.line,
+    }
 }
 
 fn ids(rec: &Recording, chain: &[EventIdx]) -> Vec<String> {

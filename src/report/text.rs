@@ -3,7 +3,10 @@
 //! racing writes behind it, a `help:` line per finding, the input problems,
 //! and a summary line. ANSI colour only when asked for.
 
-use super::{Access, DiagnosticEntry, ErrorReport, Race, Render, Report, Step, printable as p};
+use super::{
+    Access, BaselineState, DiagnosticEntry, ErrorReport, Finding, Level, Race, Render, Report,
+    Step, printable as p,
+};
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
@@ -22,8 +25,43 @@ const EMPHASIS: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const HELP: Style = AnsiColor::Cyan.on_default().bold();
 const GOOD: Style = AnsiColor::Green.on_default().bold();
+const NOTE: Style = AnsiColor::Blue.on_default().bold();
+
+/// The block the text report shows for one finding, without colour: used by
+/// the formats that carry a finding's details as plain text.
+pub fn finding_text(finding: Finding<'_>) -> String {
+    let renderer = TextRenderer { color: false };
+    let mut out = Vec::new();
+    let written = match finding {
+        Finding::Race(race) => renderer.race(&mut out, race),
+        Finding::Error(error) => renderer.error(&mut out, error),
+    };
+    written.expect("writing to a Vec cannot fail");
+    String::from_utf8(out)
+        .expect("the text report is UTF-8")
+        .trim_end()
+        .to_string()
+}
 
 impl TextRenderer {
+    /// `error[data-race]`, in the colour of the severity, marked when a
+    /// baseline already holds the finding.
+    fn heading(&self, level: Level, code: &str, baseline: Option<BaselineState>) -> String {
+        let style = match level {
+            Level::Error => ERROR,
+            Level::Warning => WARNING,
+            Level::Note => NOTE,
+        };
+        let heading = self.paint(style, &format!("{}[{code}]", level.as_str()));
+        match baseline {
+            Some(BaselineState::Unchanged) => {
+                format!("{heading} {}", self.paint(DIM, "(in baseline)"))
+            }
+            Some(BaselineState::New) => format!("{heading} {}", self.paint(EMPHASIS, "(new)")),
+            None => heading,
+        }
+    }
+
     fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
@@ -40,7 +78,7 @@ impl TextRenderer {
         writeln!(
             out,
             "{}: data race on `{}` ({scope})",
-            self.paint(ERROR, "error[data-race]"),
+            self.heading(race.severity, race.code, race.baseline),
             self.paint(EMPHASIS, &p(&race.variable)),
         )?;
         let places = if race.locations[0] == race.locations[1] {
@@ -110,7 +148,7 @@ impl TextRenderer {
         writeln!(
             out,
             "{}: {}",
-            self.paint(ERROR, &format!("error[{}]", error.code)),
+            self.heading(error.severity, error.code, error.baseline),
             self.paint(EMPHASIS, &title)
         )?;
         writeln!(
@@ -176,6 +214,34 @@ impl Render for TextRenderer {
             self.error(out, error)?;
         }
         self.diagnostics(out, &report.diagnostics)?;
+        if let Some(baseline) = &report.baseline {
+            writeln!(
+                out,
+                "{}: {} new, {} unchanged, {} no longer found (baseline {})",
+                self.paint(EMPHASIS, "baseline"),
+                baseline.new,
+                baseline.unchanged,
+                baseline.absent.len(),
+                p(&baseline.file)
+            )?;
+            for entry in &baseline.absent {
+                writeln!(
+                    out,
+                    "   {:<12} {} [{}]",
+                    self.paint(GOOD, "gone"),
+                    p(&entry.title),
+                    p(&entry.fingerprint)
+                )?;
+            }
+            if !baseline.absent.is_empty() {
+                writeln!(
+                    out,
+                    "  {} update the baseline with --write-baseline to stop tracking what is gone",
+                    self.paint(HELP, "help:")
+                )?;
+            }
+            writeln!(out)?;
+        }
         let s = &report.summary;
         let verdict = if s.races == 0 {
             self.paint(GOOD, "no data races")
@@ -203,7 +269,16 @@ impl Render for TextRenderer {
             s.bad_lines,
             if s.bad_lines == 1 { "" } else { "s" },
             s.clocks
-        )
+        )?;
+        if s.ignored > 0 {
+            writeln!(
+                out,
+                "{} finding{} left out by causeway.toml",
+                s.ignored,
+                if s.ignored == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
     }
 }
 

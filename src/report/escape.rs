@@ -1,0 +1,126 @@
+//! Escaping of trace data for the formats that give characters meaning.
+//! Everything a trace says is untrusted: a variable named `</details>`, a
+//! message holding `%0A::error::` or a newline must come out as text.
+//! Every function first makes control characters visible
+//! ([`super::printable`]), so no trace string can start a new line.
+
+use super::printable;
+
+/// Text for Markdown (GitHub Flavored), inside a line the renderer started:
+/// HTML's special characters as entities, and the characters that open
+/// inline syntax (code, emphasis, links, images, table cells,
+/// strikethrough, math, issue references) escaped with a backslash. Safe in
+/// paragraphs, list items and table cells; not inside raw HTML (use
+/// [`html`]) and not at the start of a line, where `-` or `1.` would open a
+/// block.
+pub fn markdown(text: &str) -> String {
+    let text = printable(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside raw HTML (a `<summary>`): entities only, since Markdown
+/// backslash escapes are not read there. Brackets and backticks become
+/// entities too, so that no Markdown link or code span can form even where
+/// a renderer reads Markdown inside HTML.
+pub fn html(text: &str) -> String {
+    let text = printable(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '`' => out.push_str("&#96;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The message of a GitHub workflow command (after `::`): `%`, CR and LF
+/// are written as `%25`, `%0D` and `%0A`, GitHub's own escapes. Control
+/// characters from the trace are made visible first, so the only line
+/// breaks are the ones the renderer meant.
+pub fn command_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A property value of a GitHub workflow command (`file=`, `title=`): as
+/// [`command_data`], and `:` and `,` as `%3A` and `%2C`, which would end
+/// the value. Control characters are made visible.
+pub fn command_property(text: &str) -> String {
+    let text = printable(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cannot_open_html_links_code_or_cells() {
+        let evil = "</details><script>x</script> [a](javascript:1) `c` | *b* \n# h";
+        let out = markdown(evil);
+        assert!(!out.contains('<') && !out.contains('>'), "{out}");
+        assert!(!out.contains('\n'), "{out}");
+        for special in ['[', ']', '`', '|', '*', '#', '$', '~', '_'] {
+            for (i, c) in out.char_indices() {
+                if c == special {
+                    assert_eq!(&out[i - 1..i], "\\", "{special} unescaped in {out}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn html_has_no_tags() {
+        assert_eq!(html("<b>&'\"\n"), "&lt;b&gt;&amp;&#39;&quot;\\n");
+    }
+
+    #[test]
+    fn workflow_commands_cannot_be_injected() {
+        assert_eq!(command_data("50%\r\n::error::x"), "50%25%0D%0A::error::x");
+        assert_eq!(
+            command_property("a.py,line=1::x\n%"),
+            "a.py%2Cline=1%3A%3Ax\\n%25"
+        );
+    }
+}
