@@ -3,7 +3,9 @@
 //! progress bar draws on the terminal directly.
 
 use crate::analysis::{self, Timings};
+use crate::baseline::{Baseline, BaselineError};
 use crate::cli::{AnalyzeArgs, ColorChoice, Command, FailOn, ValidateArgs};
+use crate::config::{Config, ConfigError};
 use crate::ingest::{self, IngestError, Progress};
 use crate::report::{Format, Render, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -28,6 +30,10 @@ pub mod exit_code {
 pub enum AppError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     #[error("cannot write the report to {path}: {source}")]
     Output {
         path: String,
@@ -53,6 +59,12 @@ impl AppError {
             AppError::Strict { .. } => Some(
                 "the report lists each bad line; drop --strict to analyze the good lines anyway",
             ),
+            AppError::Config(ConfigError::Invalid { .. }) => {
+                Some("the keys of causeway.toml are described in the README; --no-config skips it")
+            }
+            AppError::Baseline(BaselineError::Read { .. }) => {
+                Some("create one with `causeway analyze TRACE... --write-baseline FILE`")
+            }
             _ => None,
         }
     }
@@ -83,13 +95,40 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
 }
 
 fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
-    let fail_on = args.fail_on.unwrap_or(FailOn::Race);
+    let config = match (&args.config, args.no_config) {
+        (_, true) => Config::default(),
+        (Some(path), false) => Config::load(path)?,
+        (None, false) => match Config::discover(&std::env::current_dir()?) {
+            Some(path) => Config::load(&path)?,
+            None => Config::default(),
+        },
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Race);
+    // A bad baseline is found before the analysis runs.
+    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
+    let baseline = baseline_path
+        .as_ref()
+        .map(|path| Baseline::read(path).map(|b| (b, path.display().to_string())))
+        .transpose()?;
+
     let mut timings = Timings::default();
     let rec = timings.time("read", || load(&args.files))?;
     let mut analysis = analysis::analyze(&rec);
     timings.0.append(&mut analysis.timings.0);
     let mut report = timings.time("report", || Report::build(&rec, &analysis));
-    report.settle(fail_on);
+    config.apply(&mut report);
+    if let Some((baseline, shown)) = &baseline {
+        baseline.compare(&mut report, shown);
+    }
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&report).write(path)?;
+    }
+    // Writing a baseline accepts every finding of this run.
+    report.settle(if args.write_baseline.is_some() {
+        FailOn::Never
+    } else {
+        fail_on
+    });
 
     let to_stdout = args.output.iter().all(|o| o.format.is_some());
     let color = match args.color {

@@ -44,9 +44,24 @@ pub struct AnalyzeArgs {
     #[arg(long, short, value_name = "[FORMAT=]PATH", value_parser = parse_output)]
     pub output: Vec<OutputSpec>,
     /// The lowest kind of finding that makes the exit code 1 [default:
-    /// race].
+    /// race, or `fail-on` in causeway.toml].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Read this config file instead of looking for causeway.toml in the
+    /// working directory and the directories above it.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no config file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Compare with this baseline: only findings not in it fail the build,
+    /// and entries no longer found are reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file (and exit 0 for
+    /// findings).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Treat any bad input line as fatal (exit code 2).
     #[arg(long)]
     pub strict: bool,

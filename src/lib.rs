@@ -12,11 +12,15 @@
 //! 4. [`report`] turns the findings into one [`report::Report`] and renders
 //!    it as text, JSON, SARIF, JUnit, Markdown or GitHub annotations.
 //!
-//! [`app`] wires the stages together for the command line.
+//! [`app`] wires the stages together for the command line, with the
+//! project's policy from [`config`] (`causeway.toml`: severities, ignore
+//! rules, redaction) and [`baseline`] (findings accepted by fingerprint).
 
 pub mod analysis;
 pub mod app;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod graph;
 pub mod ingest;
 pub mod model;

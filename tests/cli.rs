@@ -317,6 +317,23 @@ fn several_files_form_one_recording() {
     assert_eq!(report["inputs"].as_array().unwrap().len(), 2);
 }
 
+fn causeway_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 #[test]
 fn several_outputs_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -373,4 +390,252 @@ fn several_outputs_in_one_run() {
 
     let bad = causeway(&["analyze", "fixtures/demo-bank.jsonl", "--output", "sarif="]);
     assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn causeway_toml_is_found_upward_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("service/src");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(
+        dir.path().join("causeway.toml"),
+        "# demote races\n[severity]\ndata-race = \"warning\"\n",
+    )
+    .unwrap();
+    let demo = fixture("demo-bank.jsonl");
+    let out = causeway_in(&nested, &["analyze", &demo]);
+    assert_eq!(code(&out), 0, "warnings do not fail: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("warning[data-race]"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = causeway_in(&nested, &["analyze", &demo, "--no-config"]);
+    assert_eq!(code(&out), 1);
+
+    std::fs::write(nested.join("strict.toml"), "fail-on = \"error\"\n").unwrap();
+    let out = causeway_in(&nested, &["analyze", &demo, "--config", "strict.toml"]);
+    assert_eq!(code(&out), 1, "the named config replaces the found one");
+    let out = causeway_in(
+        &nested,
+        &[
+            "analyze",
+            &demo,
+            "--config",
+            "strict.toml",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(code(&out), 0, "--fail-on wins over the config");
+
+    let out = causeway_in(&nested, &["analyze", &demo, "--config", "missing.toml"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read missing.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_bad_causeway_toml_exits_2_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("causeway.toml"),
+        "fail-on = \"race\"\n\n[[ignore]]\nvariabel = \"metrics.*\"\n",
+    )
+    .unwrap();
+    let out = causeway_in(dir.path(), &["analyze", &fixture("demo-bank.jsonl")]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        err.contains("causeway.toml:4:1: unknown field `variabel`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: "), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn ignore_rules_leave_findings_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("causeway.toml"),
+        "[[ignore]]\ncode = \"data-race\"\nvariable = \"Account#*.balance\"\nlocation = \"bank/**\"\nreason = \"known\"\n",
+    )
+    .unwrap();
+    let out = causeway_in(
+        dir.path(),
+        &["analyze", &fixture("demo-bank.jsonl"), "--format", "json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["races"], 0);
+    assert_eq!(report["summary"]["ignored"], 2);
+    assert_eq!(report["summary"]["errors"], 1, "the rule names a code");
+}
+
+/// Two threads write `variable` at lines 1 and 2 of `file`.
+fn race_lines(variable: &str, file: &str) -> String {
+    ["t1", "t2"]
+        .iter()
+        .enumerate()
+        .map(|(n, thread)| {
+            format!(
+                "{{\"id\":\"{variable}-{n}\",\"trace_id\":\"t\",\"timestamp\":\"2026-11-26T10:00:0{n}Z\",\"kind\":\"state_write\",\"metadata\":{{\"thread\":\"{thread}\",\"variable\":\"{variable}\",\"file\":\"{file}\",\"line\":{}}}}}\n",
+                n + 1
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn baseline_round_trip_fails_only_on_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("causeway-baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    let today = temp_file(
+        dir.path(),
+        "today.jsonl",
+        race_lines("cart.total", "cart.py").as_bytes(),
+    );
+    let today = today.to_str().unwrap();
+
+    let out = causeway(&["analyze", today, "--write-baseline", baseline]);
+    assert_eq!(code(&out), 0, "writing a baseline accepts today's findings");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(baseline).unwrap()).unwrap();
+    assert_eq!(written["version"], 1);
+    assert_eq!(written["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(written["findings"][0]["code"], "data-race");
+
+    let out = causeway(&["analyze", today, "--baseline", baseline]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(stdout(&out).contains("error[data-race] (in baseline)"));
+
+    // Tomorrow the code moved down a line and a second race appeared.
+    let tomorrow = race_lines("cart.total", "cart.py").replace("\"line\":", "\"line\":1")
+        + &race_lines("cart.items", "cart.py");
+    let tomorrow = temp_file(dir.path(), "tomorrow.jsonl", tomorrow.as_bytes());
+    let tomorrow = tomorrow.to_str().unwrap();
+    let out = causeway(&[
+        "analyze",
+        tomorrow,
+        "--baseline",
+        baseline,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 1, "the new race fails");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<(&str, &str, bool)> = report["races"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["variable"].as_str().unwrap(),
+                r["baseline"].as_str().unwrap(),
+                r["fails"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("cart.items", "new", true),
+            ("cart.total", "unchanged", false)
+        ]
+    );
+    assert_eq!(report["summary"]["failing"], 1);
+    assert_eq!(report["baseline"]["new"], 1);
+    assert_eq!(report["baseline"]["unchanged"], 1);
+
+    // The old race fixed: it is reported as gone, the new one still fails.
+    let fixed = temp_file(
+        dir.path(),
+        "fixed.jsonl",
+        race_lines("cart.items", "cart.py").as_bytes(),
+    );
+    let out = causeway(&["analyze", fixed.to_str().unwrap(), "--baseline", baseline]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("baseline: 1 new, 0 unchanged, 1 no longer found"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gone         data race on `cart.total`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_or_broken_baseline_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "--baseline",
+        "no/such.json",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read the baseline no/such.json"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--write-baseline"),
+        "{}",
+        stderr(&out)
+    );
+
+    let broken = temp_file(
+        dir.path(),
+        "b.json",
+        b"{\"version\": 1,\n \"findings\": [{\"fingerprint\": 3}]}\n",
+    );
+    let out = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "--baseline",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("b.json:2:"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_baseline_named_in_causeway_toml_is_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("ci");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        dir.path().join("causeway.toml"),
+        "baseline = \"ci/accepted.json\"\n",
+    )
+    .unwrap();
+    let demo = fixture("demo-bank.jsonl");
+    let out = causeway_in(
+        &sub,
+        &["analyze", &demo, "--write-baseline", "accepted.json"],
+    );
+    assert_eq!(code(&out), 2, "the configured baseline does not exist yet");
+    let out = causeway_in(
+        &sub,
+        &[
+            "analyze",
+            &demo,
+            "--no-config",
+            "--write-baseline",
+            "accepted.json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = causeway_in(&sub, &["analyze", &demo]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -4,6 +4,7 @@
 //! respected, and redaction reaches every string of every format.
 
 use causeway::analysis::analyze;
+use causeway::config::Config;
 use causeway::ingest::load_bytes;
 use causeway::report::{FailOn, Format, Report};
 use quick_xml::events::Event;
@@ -240,4 +241,39 @@ fn annotations_respect_githubs_limit_per_step() {
     let out = render(&report_of("ten.jsonl", &ten), Format::Github);
     assert_eq!(out.lines().filter(|l| l.starts_with("::error")).count(), 10);
     assert!(!out.contains("more errors"));
+}
+
+/// Every string a trace can put in a report carries the secret.
+const SECRET_TRACE: &str = r#"{"id":"SECRET1","trace_id":"SECRET2","timestamp":"2026-11-26T10:00:00Z","kind":"http_request","metadata":{"service":"SECRET3","thread":"SECRET4","method":"GET","url":"https://x/?token=SECRET5","function":"SECRET6","file":"SECRET7.py","line":1}}
+{"id":"SECRET8","trace_id":"SECRET2","parent_id":"SECRET1","timestamp":"2026-11-26T10:00:01Z","kind":"state_write","metadata":{"service":"SECRET3","thread":"SECRET4","variable":"SECRET9","value":{"SECRET10":["SECRET11"]},"function":"SECRET6","file":"SECRET7.py","line":2}}
+{"id":"SECRET12","trace_id":"SECRET2","timestamp":"2026-11-26T10:00:02Z","kind":"state_read","metadata":{"service":"SECRET3","thread":"SECRET13","variable":"SECRET9","value":"SECRET14","function":"SECRET15"}}
+{"id":"SECRET16","trace_id":"SECRET2","parent_id":"SECRET12","timestamp":"2026-11-26T10:00:03Z","kind":"error","metadata":{"service":"SECRET3","thread":"SECRET13","error_type":"SECRET17","message":"SECRET18","function":"SECRET15","file":"SECRET19.py","line":5}}
+{"id":"SECRET20","trace_id":"SECRET2","timestamp":"2026-11-26T10:00:04Z","kind":"SECRET21","metadata":{}}
+not json SECRET22
+"#;
+
+#[test]
+fn redaction_reaches_every_string_of_every_format() {
+    let mut report = report_of("SECRET0.jsonl", SECRET_TRACE);
+    assert!(report.summary.races >= 1 && report.summary.errors == 1);
+    assert!(!report.diagnostics.is_empty());
+    let unredacted = render(&report, Format::Json);
+    assert!(unredacted.matches("SECRET").count() > 20);
+    Config::parse("redact = [\"SECRET[0-9]*\"]\n", "causeway.toml")
+        .unwrap()
+        .apply(&mut report);
+    for format in Format::ALL {
+        let out = render(&report, format);
+        assert!(
+            !out.contains("SECRET"),
+            "{} leaks: {}",
+            format.name(),
+            out.lines().find(|l| l.contains("SECRET")).unwrap()
+        );
+        assert!(
+            out.contains("[redacted]") || out.contains("\\[redacted\\]"),
+            "{}",
+            format.name()
+        );
+    }
 }

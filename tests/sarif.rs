@@ -94,6 +94,15 @@ fn every_sarif_report_validates_against_the_official_schema() {
         "hostile".to_string(),
         report_of_bytes("hostile trace.jsonl", HOSTILE.as_bytes()),
     ));
+    // With a baseline (baselineState) and a demoted severity (level).
+    let mut demo = report_of(&["fixtures/demo-bank.jsonl"]);
+    causeway::config::Config::parse("[severity]\nerror = \"note\"\n", "causeway.toml")
+        .unwrap()
+        .apply(&mut demo);
+    let mut baseline = causeway::baseline::Baseline::of(&demo);
+    baseline.findings.remove(0);
+    baseline.compare(&mut demo, "causeway-baseline.json");
+    reports.push(("demo with baseline".to_string(), demo));
     let mut results = 0;
     for (name, report) in &reports {
         let log = sarif(report);

@@ -105,3 +105,44 @@ fn an_empty_report_in_every_format() {
         insta::assert_snapshot!(format!("empty.{}", format.name()), render(&report, format));
     }
 }
+
+/// The demo with a config (the error demoted to a warning) and a baseline
+/// that holds one of its races and a finding that is gone: every format
+/// shows new, unchanged and gone findings and a non-failing warning.
+#[test]
+fn a_report_with_config_and_baseline_in_every_format() {
+    use causeway::baseline::Baseline;
+    use causeway::config::Config;
+    use causeway::report::{BaselineEntry, FailOn};
+
+    let mut report = demo_report();
+    Config::parse("[severity]\nerror = \"warning\"\n", "causeway.toml")
+        .unwrap()
+        .apply(&mut report);
+    let baseline = Baseline {
+        version: 1,
+        findings: vec![
+            BaselineEntry {
+                fingerprint: report.races[0].fingerprint.clone(),
+                code: "data-race".to_string(),
+                title: "accepted".to_string(),
+            },
+            BaselineEntry {
+                fingerprint: "0000000000000000".to_string(),
+                code: "data-race".to_string(),
+                title:
+                    "data race on `cart.total` (service shop) at shop/cart.py:3 and shop/cart.py:9"
+                        .to_string(),
+            },
+        ],
+    };
+    baseline.compare(&mut report, "causeway-baseline.json");
+    report.settle(FailOn::Error);
+    assert_eq!(report.summary.failing, 1, "only the new race fails");
+    for format in Format::ALL {
+        insta::assert_snapshot!(
+            format!("demo-bank-baseline.{}", format.name()),
+            render(&report, format)
+        );
+    }
+}
