@@ -134,4 +134,23 @@ mod tests {
         let names: std::collections::HashSet<_> = CODES.iter().map(|c| c.name).collect();
         assert_eq!(names.len(), CODES.len(), "rule names are unique");
     }
+
+    #[test]
+    fn every_code_is_documented() {
+        let docs = include_str!("../../docs/report-json.md");
+        let readme = include_str!("../../README.md");
+        for info in CODES {
+            let row = format!("| `{}` |", info.code);
+            assert!(
+                docs.contains(&row),
+                "{} is not in docs/report-json.md",
+                info.code
+            );
+            assert!(
+                readme.contains(&format!("`{}`", info.code)),
+                "{} is not in the README",
+                info.code
+            );
+        }
+    }
 }
