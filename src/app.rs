@@ -104,8 +104,13 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
         },
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Race);
-    // A bad baseline is found before the analysis runs.
-    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
+    // A bad baseline is found before the analysis runs. One that does not
+    // exist yet is fine when this run writes the first.
+    let baseline_path = args
+        .baseline
+        .clone()
+        .or_else(|| config.baseline.clone())
+        .filter(|path| args.write_baseline.is_none() || path.exists());
     let baseline = baseline_path
         .as_ref()
         .map(|path| Baseline::read(path).map(|b| (b, path.display().to_string())))
