@@ -409,7 +409,6 @@ impl<W: Write> Generator<W> {
     }
 }
 
-
 impl Shape {
     pub const ALL: [Shape; 5] = [
         Shape::Typical,

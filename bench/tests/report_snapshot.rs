@@ -26,7 +26,10 @@ fn report_of(shape: Shape) -> String {
     assert_eq!(rec.events.len() as u64, EVENTS);
     let report = Report::build(&rec, &analyze(&rec));
     let mut out = Vec::new();
-    Format::Json.renderer(false).render(&report, &mut out).unwrap();
+    Format::Json
+        .renderer(false)
+        .render(&report, &mut out)
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 

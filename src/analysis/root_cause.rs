@@ -148,7 +148,9 @@ fn racy_reads(
         let Some(&write) = before.checked_sub(1).and_then(|i| candidates.get(i)) else {
             continue;
         };
-        if !races.racing[write.index()] {
+        // The value came from a racing write if the read raced with that
+        // write, or the write itself raced with an earlier access.
+        if !races.read_racing_write[read.index()] && !races.racy[write.index()] {
             continue;
         }
         let path = graph.path(read, error).unwrap_or_else(|| vec![read, error]);

@@ -33,6 +33,15 @@ impl TraceGraph {
         }
         for &idx in events {
             let to = node_of[&idx];
+            // The sync edges leave out parents that program order implies;
+            // the graph keeps them, as the causal chains follow parents.
+            if let Some(parent) = rec.event(idx).parent
+                && parent < idx
+                && rec.event(parent).exec == rec.event(idx).exec
+                && let Some(&from) = node_of.get(&parent)
+            {
+                graph.add_edge(from, to, EdgeKind::Parent);
+            }
             let range =
                 edges.partition_point(|e| e.to < idx)..edges.partition_point(|e| e.to <= idx);
             for edge in &edges[range] {

@@ -49,7 +49,12 @@ fn main() -> std::io::Result<()> {
         usage()
     }
     let file = std::fs::File::create(&output)?;
-    generate(profile, events, seed, std::io::BufWriter::with_capacity(1 << 20, file))?;
+    generate(
+        profile,
+        events,
+        seed,
+        std::io::BufWriter::with_capacity(1 << 20, file),
+    )?;
     eprintln!("{events} events written to {output}");
     Ok(())
 }
