@@ -45,7 +45,6 @@ pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<Error
         return Vec::new();
     }
     let graphs = graphs_of_traces_with_errors(rec, edges, &errors);
-    let writes = writes_by_variable(rec);
     errors
         .par_iter()
         .map(|&error| {
@@ -53,7 +52,7 @@ pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<Error
             ErrorChain {
                 error,
                 chain: rec.parent_chain(error),
-                racy_reads: racy_reads(rec, graph, &writes, races, error),
+                racy_reads: racy_reads(rec, graph, races, error),
             }
         })
         .collect()
@@ -111,22 +110,9 @@ fn graphs_of_traces_with_errors(
         .collect()
 }
 
-fn writes_by_variable(rec: &Recording) -> HashMap<VariableKey, Vec<EventIdx>> {
-    let mut writes: HashMap<VariableKey, Vec<EventIdx>> = HashMap::new();
-    for idx in rec.indices() {
-        if rec.event(idx).kind == EventKind::StateWrite
-            && let Some(key) = VariableKey::of(rec, idx)
-        {
-            writes.entry(key).or_default().push(idx);
-        }
-    }
-    writes
-}
-
 fn racy_reads(
     rec: &Recording,
     graph: &TraceGraph,
-    writes: &HashMap<VariableKey, Vec<EventIdx>>,
     races: &RaceReport,
     error: EventIdx,
 ) -> Vec<RacyRead> {
@@ -141,11 +127,7 @@ fn racy_reads(
         if found.iter().any(|r| r.variable == variable) {
             continue;
         }
-        let Some(candidates) = writes.get(&variable) else {
-            continue;
-        };
-        let before = candidates.partition_point(|&w| w < read);
-        let Some(&write) = before.checked_sub(1).and_then(|i| candidates.get(i)) else {
+        let Some(write) = races.source_write(read) else {
             continue;
         };
         // The value came from a racing write if the read raced with that

@@ -81,6 +81,22 @@ pub struct RaceReport {
     /// Per read: it races with the write it read from (the variable's last
     /// write before it in file order).
     pub read_racing_write: Vec<bool>,
+    /// Per read: the write it read from, if any ([`RaceReport::source_write`]).
+    source_write: Vec<EventIdx>,
+}
+
+/// Marks "no write" in [`RaceReport::source_write`].
+const NO_WRITE: EventIdx = EventIdx(u32::MAX);
+
+impl RaceReport {
+    /// The write a read read from: the variable's last write before it in
+    /// file order.
+    pub fn source_write(&self, read: EventIdx) -> Option<EventIdx> {
+        self.source_write
+            .get(read.index())
+            .copied()
+            .filter(|&w| w != NO_WRITE)
+    }
 }
 
 /// An access being checked.
@@ -200,6 +216,7 @@ struct Detector<'r, S> {
     groups: Vec<RaceGroup>,
     racy: Vec<bool>,
     read_racing_write: Vec<bool>,
+    source_write: Vec<EventIdx>,
     racy_total: u64,
     by_location: Vec<(Sym, EventIdx)>,
 }
@@ -213,6 +230,7 @@ impl<'r, S: Strategy> Detector<'r, S> {
             groups: Vec::new(),
             racy: vec![false; rec.events.len()],
             read_racing_write: vec![false; rec.events.len()],
+            source_write: vec![NO_WRITE; rec.events.len()],
             racy_total: 0,
             by_location: Vec::new(),
         }
@@ -237,6 +255,11 @@ impl<'r, S: Strategy> Detector<'r, S> {
         };
         let state = self.variables.entry(variable).or_default();
 
+        if class == AccessClass::Read
+            && let Some(write) = &state.last_write
+        {
+            self.source_write[e.index()] = write.event;
+        }
         if class == AccessClass::Read
             && let Some(write) = &state.last_write
             && write.thread != access.thread
@@ -297,6 +320,7 @@ impl<'r, S: Strategy> Detector<'r, S> {
             racy_events: self.racy_total,
             racy: self.racy,
             read_racing_write: self.read_racing_write,
+            source_write: self.source_write,
         }
     }
 }
