@@ -75,9 +75,12 @@ impl Profile {
                 max_depth: 4,
                 ..typical
             },
+            // Shallow calls, so that a thread is often between requests and
+            // starts a new trace: about 100K traces whatever the size.
             Shape::ManyTraces => Profile {
                 threads: 16,
-                trace_len: (events / 100_000).max(4),
+                max_depth: 2,
+                trace_len: (events / 100_000).saturating_sub(2).max(1),
                 ..typical
             },
             Shape::Deep => Profile {
