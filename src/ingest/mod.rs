@@ -75,7 +75,7 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
         add_input(&mut builder, input, progress)?;
     }
     progress.finish();
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// Reads in-memory inputs (name, bytes as stored, possibly compressed), in
@@ -96,7 +96,7 @@ pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>) -> Result<Recording, IngestErr
         };
         add_input(&mut builder, input, &NoProgress)?;
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// One input on its way in.
