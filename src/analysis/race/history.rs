@@ -15,13 +15,24 @@ use std::collections::HashMap;
 
 #[derive(Default)]
 pub(super) struct State {
+    lines: Vec<Line>,
+    line_of: HashMap<ExecId, u32, FastHash>,
     slots: Vec<Slot>,
     slot_of: HashMap<(ExecId, Sym, AccessClass), u32, FastHash>,
 }
 
-struct Slot {
+/// A line of execution that touched the variable: when its latest access
+/// happens before a new access, so do all its others (they form a chain),
+/// and one comparison settles the whole line.
+struct Line {
     exec: ExecId,
     thread: (Sym, Sym),
+    latest: EventIdx,
+    slots: Vec<u32>,
+}
+
+struct Slot {
+    exec: ExecId,
     location: Sym,
     class: AccessClass,
     history: Vec<EventIdx>,
@@ -49,12 +60,20 @@ impl Strategy for State {
     type Order<'a> = HappensBefore<'a>;
 
     fn find(&self, access: Access, hb: &HappensBefore<'_>, found: &mut Partners<'_>) {
-        for slot in &self.slots {
-            if slot.thread == access.thread || !slot.class.conflicts_with(access.class) {
+        for line in &self.lines {
+            if line.thread == access.thread
+                || (hb.is_chain(line.exec) && hb.before(line.latest, access.event))
+            {
                 continue;
             }
-            if let Some(partner) = slot.latest_racing(access.event, hb) {
-                found.add(slot.location, partner);
+            for &slot in &line.slots {
+                let slot = &self.slots[slot as usize];
+                if !slot.class.conflicts_with(access.class) {
+                    continue;
+                }
+                if let Some(partner) = slot.latest_racing(access.event, hb) {
+                    found.add(slot.location, partner);
+                }
             }
         }
     }
@@ -65,6 +84,17 @@ impl Strategy for State {
 
     fn record(&mut self, rec: &Recording, access: Access, _: &HappensBefore<'_>) {
         let exec = rec.event(access.event).exec;
+        let next_line = self.lines.len() as u32;
+        let line = *self.line_of.entry(exec).or_insert(next_line);
+        if line == next_line {
+            self.lines.push(Line {
+                exec,
+                thread: access.thread,
+                latest: access.event,
+                slots: Vec::new(),
+            });
+        }
+        self.lines[line as usize].latest = access.event;
         let next = self.slots.len() as u32;
         let slot = *self
             .slot_of
@@ -73,11 +103,11 @@ impl Strategy for State {
         if slot == next {
             self.slots.push(Slot {
                 exec,
-                thread: access.thread,
                 location: access.location,
                 class: access.class,
                 history: Vec::new(),
             });
+            self.lines[line as usize].slots.push(slot);
         }
         self.slots[slot as usize].history.push(access.event);
     }
