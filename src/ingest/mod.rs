@@ -1,11 +1,13 @@
 //! Reading trace files into the one event model.
 //!
 //! Each file is streamed in chunks of whole lines (decompressed by magic
-//! bytes); a chunk's lines are parsed in parallel with rayon, then added in
-//! file order by one [`builder::Builder`], which interns strings and checks
-//! ids. Events keep the byte offset of their line, so a report can read the
-//! few lines it shows again instead of the recording holding every line. Every line is either ingested or reported as a
-//! [`crate::model::Diagnostic`] with its file and line.
+//! bytes); a reader thread parses each chunk's lines in parallel with rayon
+//! while one [`builder::Builder`] adds the previous chunks' events in file
+//! order, interning strings and checking ids ([`pipeline`]). Events keep the
+//! byte offset of their line, so a report can read the few lines it shows
+//! again instead of the recording holding every line. Every line is either
+//! ingested or reported as a [`crate::model::Diagnostic`] with its file and
+//! line.
 
 mod builder;
 pub mod jsonl;
