@@ -55,7 +55,7 @@ use spec_oracle::Rule;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-type Row = (Option<String>, String, String, String, u64);
+use harness::{Row, oracle_rows};
 
 fn want_rows(w: &[Want]) -> Vec<Row> {
     let mut v: Vec<Row> = w
@@ -73,21 +73,6 @@ fn want_rows(w: &[Want]) -> Vec<Row> {
         .collect();
     v.sort();
     v
-}
-
-fn oracle_rows(r: &spec_oracle::Report) -> Vec<Row> {
-    r.groups
-        .iter()
-        .map(|(k, g)| {
-            (
-                k.0.clone(),
-                k.1.clone(),
-                k.2.clone(),
-                k.3.clone(),
-                g.racy.len() as u64,
-            )
-        })
-        .collect()
 }
 
 fn check_oracle_case(c: &Case) -> Result<spec_oracle::Report, String> {

@@ -1,6 +1,8 @@
-//! Shared pieces of Causeway's benchmark tools: a small seeded random number
-//! generator (so generated traces are reproducible without a dependency) and
-//! helpers to write ids.
+//! Causeway's benchmark tools: the trace generator ([`generator`]), a small
+//! seeded random number generator (so generated traces are reproducible
+//! without a dependency) and helpers to write ids.
+
+pub mod generator;
 
 /// SplitMix64 (Steele, Lea and Flood 2014): fast, seedable, good enough to
 /// shape synthetic workloads.

@@ -12,7 +12,7 @@ use super::race::{RaceReport, VariableKey};
 use crate::graph::{Edge, TraceGraph};
 use crate::model::{EventIdx, EventKind, Recording, Sym};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many racing reads are reported per error.
 const MAX_RACY_READS: usize = 5;
@@ -44,19 +44,27 @@ pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<Error
     if errors.is_empty() {
         return Vec::new();
     }
-    let graphs = graphs_of_traces_with_errors(rec, edges, &errors);
-    let writes = writes_by_variable(rec);
+    let graphs = graphs_of_traces_with_suspect_reads(rec, edges, races, &errors);
     errors
         .par_iter()
-        .map(|&error| {
-            let graph = &graphs[&rec.event(error).trace];
-            ErrorChain {
-                error,
-                chain: rec.parent_chain(error),
-                racy_reads: racy_reads(rec, graph, &writes, races, error),
-            }
+        .map(|&error| ErrorChain {
+            error,
+            chain: rec.parent_chain(error),
+            racy_reads: graphs
+                .get(&rec.event(error).trace)
+                .map(|(graph, suspects)| racy_reads(rec, graph, races, suspects, error))
+                .unwrap_or_default(),
         })
         .collect()
+}
+
+/// Whether a read's value came from a racing write: the read raced with the
+/// write it read from, or that write raced with an earlier access.
+fn read_a_racing_write(rec: &Recording, races: &RaceReport, read: EventIdx) -> bool {
+    rec.event(read).kind == EventKind::StateRead
+        && races
+            .source_write(read)
+            .is_some_and(|write| races.read_racing_write[read.index()] || races.racy[write.index()])
 }
 
 /// The errors worth a report entry: every `error` event, and every function
@@ -90,49 +98,49 @@ pub fn failures(rec: &Recording) -> Vec<EventIdx> {
         .collect()
 }
 
-/// Builds, in parallel, the causal graph of every trace that has an error.
-fn graphs_of_traces_with_errors(
+/// Builds, in parallel, the causal graph of every trace that has an error
+/// and a read of a racing write (only those can explain an error by a race),
+/// with the trace's such reads.
+fn graphs_of_traces_with_suspect_reads(
     rec: &Recording,
     edges: &[Edge],
+    races: &RaceReport,
     errors: &[EventIdx],
-) -> HashMap<Sym, TraceGraph> {
-    let mut events_of: HashMap<Sym, Vec<EventIdx>> = errors
+) -> HashMap<Sym, (TraceGraph, HashSet<EventIdx>)> {
+    let mut events_of: HashMap<Sym, (Vec<EventIdx>, HashSet<EventIdx>)> = errors
         .iter()
-        .map(|&e| (rec.event(e).trace, Vec::new()))
+        .map(|&e| (rec.event(e).trace, Default::default()))
         .collect();
     for idx in rec.indices() {
-        if let Some(events) = events_of.get_mut(&rec.event(idx).trace) {
+        if let Some((events, suspects)) = events_of.get_mut(&rec.event(idx).trace) {
             events.push(idx);
+            if read_a_racing_write(rec, races, idx) {
+                suspects.insert(idx);
+            }
         }
     }
     events_of
         .into_par_iter()
-        .map(|(trace, events)| (trace, TraceGraph::build(rec, trace, &events, edges)))
+        .filter(|(_, (_, suspects))| !suspects.is_empty())
+        .map(|(trace, (events, suspects))| {
+            (
+                trace,
+                (TraceGraph::build(rec, trace, &events, edges), suspects),
+            )
+        })
         .collect()
-}
-
-fn writes_by_variable(rec: &Recording) -> HashMap<VariableKey, Vec<EventIdx>> {
-    let mut writes: HashMap<VariableKey, Vec<EventIdx>> = HashMap::new();
-    for idx in rec.indices() {
-        if rec.event(idx).kind == EventKind::StateWrite
-            && let Some(key) = VariableKey::of(rec, idx)
-        {
-            writes.entry(key).or_default().push(idx);
-        }
-    }
-    writes
 }
 
 fn racy_reads(
     rec: &Recording,
     graph: &TraceGraph,
-    writes: &HashMap<VariableKey, Vec<EventIdx>>,
     races: &RaceReport,
+    suspects: &HashSet<EventIdx>,
     error: EventIdx,
 ) -> Vec<RacyRead> {
     let mut found: Vec<RacyRead> = Vec::new();
     for read in graph.causal_past(error) {
-        if rec.event(read).kind != EventKind::StateRead {
+        if !suspects.contains(&read) {
             continue;
         }
         let Some(variable) = VariableKey::of(rec, read) else {
@@ -141,16 +149,9 @@ fn racy_reads(
         if found.iter().any(|r| r.variable == variable) {
             continue;
         }
-        let Some(candidates) = writes.get(&variable) else {
+        let Some(write) = races.source_write(read) else {
             continue;
         };
-        let before = candidates.partition_point(|&w| w < read);
-        let Some(&write) = before.checked_sub(1).and_then(|i| candidates.get(i)) else {
-            continue;
-        };
-        if !races.racing[write.index()] {
-            continue;
-        }
         let path = graph.path(read, error).unwrap_or_else(|| vec![read, error]);
         found.push(RacyRead {
             variable,

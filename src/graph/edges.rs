@@ -51,14 +51,22 @@ pub struct Edge {
 /// implies), sorted by target then source.
 pub fn sync_edges(rec: &Recording) -> Vec<Edge> {
     let mut edges = Vec::new();
+    // First and last event of each line of execution (one array pass),
+    // then of each task across its lines.
+    let mut ends: Vec<Option<(EventIdx, EventIdx)>> = vec![None; rec.exec_lines.len()];
+    for idx in rec.indices() {
+        let slot = &mut ends[rec.event(idx).exec.index()];
+        *slot = Some(slot.map_or((idx, idx), |(first, _)| (first, idx)));
+    }
     let mut first_of_task: HashMap<(Sym, Sym), EventIdx> = HashMap::new();
     let mut last_of_task: HashMap<(Sym, Sym), EventIdx> = HashMap::new();
-    for idx in rec.indices() {
-        let line = rec.exec_line(idx);
-        first_of_task
-            .entry((line.service, line.thread))
-            .or_insert(idx);
-        last_of_task.insert((line.service, line.thread), idx);
+    for (line, ends) in rec.exec_lines.iter().zip(ends) {
+        let Some((first, last)) = ends else { continue };
+        let task = (line.service, line.thread);
+        let earliest = first_of_task.entry(task).or_insert(first);
+        *earliest = (*earliest).min(first);
+        let latest = last_of_task.entry(task).or_insert(last);
+        *latest = (*latest).max(last);
     }
 
     // Lock state per (file, service, lock): the release not yet followed by

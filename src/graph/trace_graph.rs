@@ -33,6 +33,15 @@ impl TraceGraph {
         }
         for &idx in events {
             let to = node_of[&idx];
+            // The sync edges leave out parents that program order implies;
+            // the graph keeps them, as the causal chains follow parents.
+            if let Some(parent) = rec.event(idx).parent
+                && parent < idx
+                && rec.event(parent).exec == rec.event(idx).exec
+                && let Some(&from) = node_of.get(&parent)
+            {
+                graph.add_edge(from, to, EdgeKind::Parent);
+            }
             let range =
                 edges.partition_point(|e| e.to < idx)..edges.partition_point(|e| e.to <= idx);
             for edge in &edges[range] {
@@ -115,5 +124,74 @@ impl TraceGraph {
         let mut nodes: Vec<NodeIndex> = self.graph.neighbors_directed(node, direction).collect();
         nodes.sort_unstable_by_key(|&n| self.graph[n]);
         nodes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::edges::sync_edges;
+    use crate::testutil::recording;
+
+    fn graph_of(spec: &str) -> (Recording, TraceGraph) {
+        let rec = recording(spec);
+        let edges = sync_edges(&rec);
+        let events: Vec<EventIdx> = rec.indices().collect();
+        let trace = rec.event(EventIdx(0)).trace;
+        let graph = TraceGraph::build(&rec, trace, &events, &edges);
+        (rec, graph)
+    }
+
+    fn ids(rec: &Recording, events: &[EventIdx]) -> Vec<String> {
+        events.iter().map(|&e| rec.id_str(e).to_string()).collect()
+    }
+
+    const SPEC: &str = "t1 call main\n\
+                        t1 spawn t2 ^e1\n\
+                        t2 w x @a.py:1\n\
+                        t2 send m\n\
+                        t1 recv m\n\
+                        t1 r x @a.py:2\n\
+                        t3 w y @b.py:1";
+
+    #[test]
+    fn paths_follow_happens_before_edges() {
+        let (rec, graph) = graph_of(SPEC);
+        assert_eq!(graph.event_count(), 7);
+        let path = graph.path(EventIdx(2), EventIdx(5)).unwrap();
+        assert_eq!(ids(&rec, &path), ["e3", "e4", "e5", "e6"]);
+        assert_eq!(
+            graph.path(EventIdx(6), EventIdx(5)),
+            None,
+            "t3 is unrelated"
+        );
+        assert_eq!(
+            graph.path(EventIdx(5), EventIdx(2)),
+            None,
+            "edges only go forward"
+        );
+    }
+
+    #[test]
+    fn the_causal_past_is_nearest_first() {
+        let (rec, graph) = graph_of(SPEC);
+        let past = graph.causal_past(EventIdx(5));
+        // By hops: e5 (program order), then e2 (program order) and e4 (the
+        // message) in file order, then e1 and e3.
+        assert_eq!(ids(&rec, &past), ["e5", "e2", "e4", "e1", "e3"]);
+        assert!(graph.causal_past(EventIdx(6)).is_empty());
+    }
+
+    #[test]
+    fn the_topological_order_respects_every_edge() {
+        let (rec, graph) = graph_of(SPEC);
+        let order = graph.topological_order().unwrap();
+        let position = |id: &str| order.iter().position(|&e| rec.id_str(e) == id).unwrap();
+        for (before, after) in [("e1", "e2"), ("e2", "e3"), ("e4", "e5"), ("e5", "e6")] {
+            assert!(
+                position(before) < position(after),
+                "{before} before {after}"
+            );
+        }
     }
 }

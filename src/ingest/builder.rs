@@ -6,6 +6,7 @@
 //! This is the serial part of ingest, so everything that can be hashed or
 //! parsed ahead of time already was, in parallel, by the line parser.
 
+use super::IngestError;
 use super::jsonl::{Hashed, LineError, ParsedEvent, normalized_trace_id};
 use crate::model::{
     Diagnostic, Event, EventFlags, EventIdx, ExecId, ExecLine, GivenClocks, InputFile, LineSource,
@@ -312,12 +313,16 @@ impl Builder {
 
     /// Finds duplicate ids, resolves the remaining parents, breaks parent
     /// cycles and settles the clocks.
-    pub fn finish(mut self) -> Recording {
+    ///
+    /// Fails if a file's every event repeats an id of an earlier file, which
+    /// leaves that file without a single good line.
+    pub fn finish(mut self) -> Result<Recording, IngestError> {
         let mut keys = std::mem::take(&mut self.id_keys);
         keys.par_sort_unstable();
         let duplicates = duplicate_ids(&keys);
         if !duplicates.is_empty() {
             keys = self.drop_duplicates(&duplicates, keys);
+            self.check_every_file_kept_an_event()?;
         }
         self.resolve_pending_parents(&keys);
         drop(keys);
@@ -327,7 +332,29 @@ impl Builder {
         self.rec
             .diagnostics
             .sort_by_key(|d| (d.file, d.line, std::cmp::Reverse(d.severity)));
-        self.rec
+        Ok(self.rec)
+    }
+
+    fn check_every_file_kept_an_event(&self) -> Result<(), IngestError> {
+        let mut kept = vec![0u64; self.rec.files.len()];
+        for event in &self.rec.events {
+            kept[event.origin.file as usize] += 1;
+        }
+        match kept.iter().position(|&n| n == 0) {
+            Some(file) => {
+                let bad = self
+                    .rec
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.file as usize == file && d.severity == Severity::Error)
+                    .count() as u64;
+                Err(IngestError::NoGoodLine {
+                    path: self.rec.files[file].path.clone(),
+                    bad,
+                })
+            }
+            None => Ok(()),
+        }
     }
 
     /// Removes the events whose id an earlier event already had, reporting
@@ -650,5 +677,25 @@ mod tests {
         };
         assert_eq!(duplicate.line, 3);
         assert!(duplicate.message.contains("first used at t.jsonl:1"));
+    }
+
+    #[test]
+    fn a_file_of_nothing_but_repeated_ids_has_no_good_line() {
+        let line =
+            r#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"custom"}"#;
+        let result = crate::ingest::load_bytes(vec![
+            ("first.jsonl".into(), format!("{line}\n").into_bytes()),
+            ("second.jsonl".into(), format!("{line}\n").into_bytes()),
+        ]);
+        match result {
+            Err(crate::ingest::IngestError::NoGoodLine { path, bad }) => {
+                assert_eq!(path, "second.jsonl");
+                assert_eq!(bad, 1);
+            }
+            other => panic!(
+                "expected no good line, got {:?}",
+                other.map(|r| r.events.len())
+            ),
+        }
     }
 }

@@ -1,18 +1,20 @@
 //! Reading trace files into the one event model.
 //!
 //! Each file is streamed in chunks of whole lines (decompressed by magic
-//! bytes); a chunk's lines are parsed in parallel with rayon, then added in
-//! file order by one [`builder::Builder`], which interns strings and checks
-//! ids. Events keep the byte offset of their line, so a report can read the
-//! few lines it shows again instead of the recording holding every line. Every line is either ingested or reported as a
-//! [`crate::model::Diagnostic`] with its file and line.
+//! bytes); a reader thread parses each chunk's lines in parallel with rayon
+//! while one [`builder::Builder`] adds the previous chunks' events in file
+//! order, interning strings and checking ids ([`pipeline`]). Events keep the
+//! byte offset of their line, so a report can read the few lines it shows
+//! again instead of the recording holding every line. Every line is either
+//! ingested or reported as a [`crate::model::Diagnostic`] with its file and
+//! line.
 
 mod builder;
 pub mod jsonl;
+mod pipeline;
 pub mod source;
 
 use crate::model::{Origin, Recording, Severity};
-use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// Why the input could not be analyzed at all.
@@ -75,7 +77,7 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
         add_input(&mut builder, input, progress)?;
     }
     progress.finish();
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// Reads in-memory inputs (name, bytes as stored, possibly compressed), in
@@ -96,7 +98,7 @@ pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>) -> Result<Recording, IngestErr
         };
         add_input(&mut builder, input, &NoProgress)?;
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// One input on its way in.
@@ -127,31 +129,19 @@ fn add_input(
     } = input;
     let file = builder.add_file(name.clone(), lines);
     let events_before = builder.event_count();
-    let mut chunks = source::Chunks::new(reader);
     let (mut bad, mut lines_seen, mut last_line) = (0u64, 0u64, 0u32);
     let mut reported_progress = 0u64;
     let mut reserved = false;
-    while let Some(chunk) = chunks.next_chunk() {
-        let batch: Vec<source::Line<'_>> = source::lines(&chunk).collect();
-        // One UTF-8 check for the whole chunk instead of one per string.
-        let text = std::str::from_utf8(&chunk.bytes).ok();
-        let parsed: Vec<_> = batch
-            .par_iter()
-            .map(|line| {
-                let start = (line.offset - chunk.offset) as usize;
-                match text.and_then(|t| t.get(start..start + line.text.len())) {
-                    Some(line) => jsonl::parse_text(line),
-                    None => jsonl::parse_line(line.text),
-                }
-            })
-            .collect();
-        if !reserved && !batch.is_empty() {
+    let stream_problem = pipeline::for_each_parsed(reader, |chunk, parsed| {
+        if !reserved && !parsed.is_empty() {
             // Size the tables once from the first chunk's line length.
             reserved = true;
-            let per_line = chunk.bytes.len() as u64 / batch.len() as u64;
+            let per_line = chunk.bytes.len() as u64 / parsed.len() as u64;
             builder.reserve((stored_size / per_line.max(1)).min(1 << 28) as usize);
         }
-        for (line, result) in batch.iter().zip(parsed) {
+        lines_seen += parsed.len() as u64;
+        last_line = parsed.last().map_or(last_line, |(l, _)| l.number);
+        for (line, result) in parsed {
             let origin = Origin {
                 file,
                 line: line.number,
@@ -164,18 +154,15 @@ fn add_input(
                 }
             }
         }
-        lines_seen += batch.len() as u64;
-        last_line = batch.last().map_or(last_line, |l| l.number);
         if let Some(read) = &stored_bytes_read {
             let now = read.load(std::sync::atomic::Ordering::Relaxed);
             progress.advance(now - reported_progress);
             reported_progress = now;
         }
-    }
+    });
 
     let problem = known_problem.or_else(|| {
-        chunks
-            .problem
+        stream_problem
             .map(|e| format!("compressed data ends early or is corrupt: {e}; the lines decoded before that point are analyzed"))
     });
     if let Some(problem) = problem {

@@ -163,6 +163,8 @@ pub struct Chunks<R> {
     next_line: u32,
     done: bool,
     started: bool,
+    /// Buffers of consumed chunks, to be filled again.
+    spare: Vec<Vec<u8>>,
     /// Set when the stream failed (a cut or corrupt compressed file): the
     /// chunks before that point are still given.
     pub problem: Option<io::Error>,
@@ -177,28 +179,37 @@ impl<R: Read> Chunks<R> {
             next_line: 1,
             done: false,
             started: false,
+            spare: Vec::new(),
             problem: None,
         }
     }
 
     /// Reads until `carry` holds `want` bytes or the stream ends.
     fn fill(&mut self, want: usize) {
-        while !self.done && self.carry.len() < want {
-            let start = self.carry.len();
-            self.carry.resize(want, 0);
-            match self.reader.read(&mut self.carry[start..]) {
-                Ok(0) => {
-                    self.carry.truncate(start);
-                    self.done = true;
-                }
-                Ok(n) => self.carry.truncate(start + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.carry.truncate(start),
-                Err(e) => {
-                    self.carry.truncate(start);
-                    self.problem = Some(e);
-                    self.done = true;
-                }
+        if self.done || self.carry.len() >= want {
+            return;
+        }
+        let missing = (want - self.carry.len()) as u64;
+        // `read_to_end` appends without zeroing the buffer first, and keeps
+        // what it read before an error.
+        match (&mut self.reader)
+            .take(missing)
+            .read_to_end(&mut self.carry)
+        {
+            Ok(read) if (read as u64) < missing => self.done = true,
+            Ok(_) => {}
+            Err(e) => {
+                self.problem = Some(e);
+                self.done = true;
             }
+        }
+    }
+
+    /// Gives back the buffer of a consumed chunk, to be reused.
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < 4 {
+            buffer.clear();
+            self.spare.push(buffer);
         }
     }
 
@@ -228,7 +239,12 @@ impl<R: Read> Chunks<R> {
                 }
             }
         };
-        let rest = self.carry.split_off(cut);
+        let mut rest = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES));
+        rest.extend_from_slice(&self.carry[cut..]);
+        self.carry.truncate(cut);
         let bytes = std::mem::replace(&mut self.carry, rest);
         let chunk = Chunk {
             offset: self.offset,

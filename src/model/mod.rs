@@ -268,3 +268,19 @@ impl Recording {
 
 /// The location of an access that names neither `file:line` nor a function.
 pub const UNKNOWN_LOCATION: &str = "<unknown>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_stays_compact() {
+        // Ten million of these are held at once; growing the record costs
+        // memory in every large analysis (see docs/architecture.md).
+        assert!(
+            std::mem::size_of::<Event>() <= 64,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+}

@@ -74,9 +74,11 @@ pub fn run_binary(files: &[String]) -> BinOut {
 
 /// A group as both sides state it: (service or null, variable, sorted
 /// locations, racy_events).
-type Row = (Option<String>, String, String, String, u64);
+/// A race group as (service, variable, location, location, racy events).
+pub type Row = (Option<String>, String, String, String, u64);
 
-fn oracle_rows(r: &Report) -> Vec<Row> {
+/// The oracle's groups as rows.
+pub fn oracle_rows(r: &Report) -> Vec<Row> {
     r.groups
         .iter()
         .map(|(k, g)| {

@@ -1,0 +1,85 @@
+"""Causeway's Python recorder: writes Causeway v1 traces (JSON Lines).
+
+Three ways to use it:
+
+- `python -m causeway_recorder --out trace.jsonl --include 'shop.*' -- script.py ARGS`
+  (or `-m module ARGS`) records a whole run;
+- `pytest --causeway-out=traces/` writes one trace per test;
+- the API below, for programs that start and stop recording themselves:
+
+      import causeway_recorder
+      causeway_recorder.start(out="trace.jsonl", include=["shop.*"])
+      import shop            # imported after start(): instrumented
+      ...
+      causeway_recorder.event("checkout", {"cart": 12})
+      causeway_recorder.stop()
+
+Modules are instrumented when they are imported after `start()`; modules
+imported before are not rewritten (their calls into patched primitives
+such as locks and queues are still recorded).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Iterable, Optional
+
+from .config import RecorderConfig
+from .recorder import RECORDER
+from .session import begin, end, instrument, sampled
+
+__all__ = ["start", "stop", "event", "is_recording", "RecorderConfig"]
+__version__ = "0.1.0"
+
+
+def _default_service() -> str:
+    main = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    stem = os.path.splitext(os.path.basename(main))[0]
+    return stem if stem and stem not in ("-c", "-m", "__main__") else "python"
+
+
+def start(
+    out: str = "causeway-trace.jsonl",
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    service: Optional[str] = None,
+    clocks: bool = False,
+    sample: float = 1.0,
+    redact: Iterable[str] = (),
+    default_redactions: bool = True,
+    root: Optional[str] = None,
+    trace_id: Optional[str] = None,
+) -> Optional[str]:
+    """Start recording to `out`; returns the trace id, or None when this
+    trace was not sampled (then nothing is recorded and no file written)."""
+    config = RecorderConfig(
+        out=out,
+        include=tuple(include),
+        exclude=tuple(exclude),
+        service=service or _default_service(),
+        root=root or os.getcwd(),
+        clocks=clocks,
+        sample=sample,
+        redact=tuple(redact),
+        default_redactions=default_redactions,
+    )
+    if not sampled(config.sample):
+        return None
+    instrument(config)
+    return begin(config, trace_id=trace_id)
+
+
+def stop() -> Optional[str]:
+    """Stop recording, write everything out; returns the trace's path."""
+    return end()
+
+
+def event(name: str, data: Any = None) -> Optional[str]:
+    """Record a `custom` event named `name` carrying `data` (redacted like
+    any value); returns its id, or None when not recording."""
+    return RECORDER.custom(name, data)
+
+
+def is_recording() -> bool:
+    return RECORDER.active

@@ -1,0 +1,231 @@
+"""The helpers that rewritten code calls, bound to one module's sites.
+
+The rewriter (rewrite.py) replaces `obj.attr`, `obj[key]`, assignments to
+them, reads and writes of shared globals, function bodies and `await`s with
+calls to these helpers, passing a site number. Each helper does exactly what
+the original code did (same evaluation order, same exceptions) and, when a
+recording is active, tells the recorder; with no recording active it costs
+one call and one attribute test.
+
+A rewritten module starts with
+
+    from causeway_recorder.probe import bind as _cw_bind
+    (_cw_ga, _cw_sa, ...) = _cw_bind('<token>')
+
+so the helpers are found the same way whether the module is imported, run
+with `-m`, or run as the main script.
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from typing import Any, Dict, List, Tuple
+
+from .recorder import DISPLAY_BY_RUNTIME, DISPLAY_NAMES, MISSING, RECORDER, Site
+
+#: Helper names, in the order `bind` returns them (the rewriter imports this).
+HELPERS: Tuple[str, ...] = (
+    "_cw_ga",
+    "_cw_sa",
+    "_cw_da",
+    "_cw_wa",
+    "_cw_gi",
+    "_cw_si",
+    "_cw_di",
+    "_cw_aga",
+    "_cw_asa",
+    "_cw_agi",
+    "_cw_asi",
+    "_cw_rn",
+    "_cw_wn",
+    "_cw_augn",
+    "_cw_enter",
+    "_cw_ret",
+    "_cw_fail",
+    "_cw_aw",
+)
+
+#: In-place operators by the index the rewriter writes (ast operator class name).
+AUG_OPERATORS: Dict[str, Any] = {
+    "Add": operator.iadd,
+    "Sub": operator.isub,
+    "Mult": operator.imul,
+    "MatMult": operator.imatmul,
+    "Div": operator.itruediv,
+    "FloorDiv": operator.ifloordiv,
+    "Mod": operator.imod,
+    "Pow": operator.ipow,
+    "LShift": operator.ilshift,
+    "RShift": operator.irshift,
+    "BitOr": operator.ior,
+    "BitXor": operator.ixor,
+    "BitAnd": operator.iand,
+}
+AUG_ORDER: Tuple[str, ...] = tuple(AUG_OPERATORS)
+_AUG_FUNCTIONS = tuple(AUG_OPERATORS[name] for name in AUG_ORDER)
+
+
+class ModuleProbe:
+    """The sites of one rewritten module."""
+
+    def __init__(self, token: str, module: str, file: str, state_globals: frozenset, runtime_name: str = ""):
+        self.token = token
+        #: The module name written in events (a script's file stem for `__main__`).
+        self.module = module
+        #: `__name__` at run time, which `other_module.attr` reads see.
+        self.runtime_name = runtime_name or module
+        self.file = file
+        self.state_globals = state_globals
+        self.sites: List[Site] = []
+
+    def add_site(self, line: int, function: str, name: str = "", variable: str = "", params: tuple = ()) -> int:
+        self.sites.append(Site(self.module, self.file, line, function, name, variable, params))
+        return len(self.sites) - 1
+
+
+_PROBES: Dict[str, ModuleProbe] = {}
+
+
+def register(probe: ModuleProbe) -> None:
+    _PROBES[probe.token] = probe
+    DISPLAY_NAMES[probe.token] = probe.module
+    DISPLAY_BY_RUNTIME[probe.runtime_name] = probe.module
+
+
+def _old_attribute(obj: Any, name: str) -> Any:
+    # Only the instance dict: looking further could run a property or
+    # __getattr__, which the original assignment would not have done.
+    namespace = getattr(obj, "__dict__", None)
+    if type(namespace) is dict:
+        return namespace.get(name, MISSING)
+    return MISSING
+
+
+def _old_item(obj: Any, key: Any) -> Any:
+    cls = type(obj)
+    if cls is dict:
+        return obj.get(key, MISSING)
+    if cls is list and type(key) is int and -len(obj) <= key < len(obj):
+        return obj[key]
+    return MISSING
+
+
+def bind(token: str) -> tuple:
+    """The helpers for the module compiled with `token`."""
+    probe = _PROBES[token]
+    sites = probe.sites
+    recorder = RECORDER
+    # The module's own globals are state that `other_module.name` reads may
+    # touch: tell the recorder which names they are.
+    recorder.module_state[probe.runtime_name] = probe.state_globals
+    aug = _AUG_FUNCTIONS
+    from .patches.aio import probe_await
+
+    def ga(obj: Any, name: str, site: int) -> Any:
+        value = getattr(obj, name)
+        if recorder.active:
+            recorder.attr_read(obj, name, value, sites[site])
+        return value
+
+    def sa(value: Any, obj: Any, name: str, site: int) -> Any:
+        if recorder.active:
+            old = _old_attribute(obj, name)
+            setattr(obj, name, value)
+            recorder.attr_write(obj, name, value, old, sites[site])
+        else:
+            setattr(obj, name, value)
+        return value
+
+    def da(obj: Any, name: str, site: int) -> None:
+        delattr(obj, name)
+        if recorder.active:
+            recorder.attr_write(obj, name, None, MISSING, sites[site])
+
+    def wa(obj: Any, name: str, site: int) -> None:
+        # After a tuple assignment stored `obj.name`: record the value it holds.
+        if recorder.active:
+            recorder.attr_write(obj, name, getattr(obj, name), MISSING, sites[site])
+
+    def gi(obj: Any, key: Any, site: int) -> Any:
+        value = obj[key]
+        if recorder.active:
+            recorder.item_read(obj, key, value, sites[site])
+        return value
+
+    def si(value: Any, obj: Any, key: Any, site: int) -> Any:
+        if recorder.active:
+            old = _old_item(obj, key)
+            obj[key] = value
+            recorder.item_write(obj, key, value, old, sites[site])
+        else:
+            obj[key] = value
+        return value
+
+    def di(obj: Any, key: Any, site: int) -> None:
+        del obj[key]
+        if recorder.active:
+            recorder.item_write(obj, key, None, MISSING, sites[site])
+
+    def aga(obj: Any, site: int) -> tuple:
+        # `obj.name op= rhs`, first half: evaluate and read, before the rhs.
+        value = getattr(obj, sites[site].name)
+        if recorder.active:
+            recorder.attr_read(obj, sites[site].name, value, sites[site])
+        return obj, value, site
+
+    def asa(obj: Any, current: Any, site: int, rhs: Any, op: int) -> None:
+        name = sites[site].name
+        result = aug[op](current, rhs)
+        setattr(obj, name, result)
+        if recorder.active:
+            recorder.attr_write(obj, name, result, current, sites[site])
+
+    def agi(obj: Any, key: Any, site: int) -> tuple:
+        value = obj[key]
+        if recorder.active:
+            recorder.item_read(obj, key, value, sites[site])
+        return obj, key, value, site
+
+    def asi(obj: Any, key: Any, current: Any, site: int, rhs: Any, op: int) -> None:
+        result = aug[op](current, rhs)
+        obj[key] = result
+        if recorder.active:
+            recorder.item_write(obj, key, result, current, sites[site])
+
+    def rn(value: Any, site: int) -> Any:
+        if recorder.active:
+            recorder.name_read(value, sites[site])
+        return value
+
+    def wn(value: Any, site: int) -> None:
+        if recorder.active:
+            recorder.name_write(value, sites[site])
+
+    def augn(current: Any, rhs: Any, op: int, site: int) -> Any:
+        if recorder.active:
+            recorder.name_read(current, sites[site])
+            result = aug[op](current, rhs)
+            recorder.name_write(result, sites[site])
+            return result
+        return aug[op](current, rhs)
+
+    def enter(site: int, args: tuple, kwargs: Any) -> Any:
+        if recorder.active:
+            return recorder.call_enter(sites[site], args, kwargs)
+        return None
+
+    def ret(frame: Any, value: Any) -> Any:
+        if frame is not None:
+            recorder.call_return(frame, value)
+        return value
+
+    def fail(frame: Any, error: BaseException) -> None:
+        if frame is not None:
+            recorder.call_fail(frame, error)
+
+    return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await)
+
+
+def is_rewritten(module: types.ModuleType) -> bool:
+    return "__causeway__" in vars(module)

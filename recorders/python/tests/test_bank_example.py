@@ -1,0 +1,54 @@
+"""End to end: examples/python-bank recorded and analyzed by the real
+binary. The racy variant must report the race on a balance with both source
+lines and exit 1; the fixed one must exit 0 with no race."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO_ROOT, analyze, read_events, record
+
+EXAMPLE = REPO_ROOT / "examples" / "python-bank"
+ACCOUNTS = EXAMPLE / "bank" / "accounts.py"
+
+
+def line_with(text: str) -> int:
+    for number, line in enumerate(ACCOUNTS.read_text().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {ACCOUNTS}")
+
+
+def test_racy_bank_reports_the_unlocked_fee_against_the_locked_transfer(tmp_path, causeway, event_validator):
+    trace = tmp_path / "racy.jsonl"
+    record(["run_bank.py"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    event_validator(read_events(trace))
+
+    status, report = analyze(causeway, trace)
+
+    assert status == 1
+    fee = f"bank/accounts.py:{line_with('# BUG: no lock')}"
+    transfer_lines = {f"bank/accounts.py:{line_with(text)}" for text in ("source.balance -= amount", "target.balance += amount", "if source.balance < amount")}
+    races = report["races"]
+    assert races, "the unlocked fee must race with the transfers"
+    for race in races:
+        assert re.fullmatch(r"Account#\d+\.balance", race["variable"]), race["variable"]
+        assert fee in race["locations"], race["locations"]  # every race involves the bug
+    pairs = {tuple(race["locations"]) for race in races}
+    assert any(set(p) - {fee} <= transfer_lines and set(p) != {fee} for p in pairs), pairs
+    # The report shows both accesses with their threads and causal chains.
+    example = races[0]["accesses"]
+    assert {a["thread"] for a in example} <= {f"teller-{i}" for i in range(4)}
+    assert len({a["thread"] for a in example}) == 2
+
+
+def test_fixed_bank_has_no_race(tmp_path, causeway):
+    trace = tmp_path / "fixed.jsonl"
+    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=EXAMPLE)
+
+    status, report = analyze(causeway, trace)
+
+    assert status == 0
+    assert report["races"] == []
+    assert report["summary"]["racy_events"] == 0
+    assert report["summary"]["events"] > 500  # it did record the run
