@@ -717,3 +717,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_cut_compressed_export_keeps_what_was_decoded() {
+    use std::io::Write;
+    let plain = std::fs::read(fixture("otlp-file-exporter.jsonl")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let mut gz = gz.finish().unwrap();
+    gz.truncate(gz.len() - 40);
+    let rec = ingest::load_bytes_with(vec![("cut.jsonl.gz".into(), gz)], &ImportOptions::default())
+        .unwrap();
+    assert_eq!(rec.events.len(), 2, "the first line's span");
+    assert!(
+        rec.diagnostics
+            .iter()
+            .any(|d| d.message.contains("ends early or is corrupt")),
+        "{:?}",
+        rec.diagnostics
+    );
+}

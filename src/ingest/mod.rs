@@ -142,7 +142,10 @@ pub fn load_bytes_with(
             chosen => chosen,
         };
         if format != InputFormat::Causeway {
-            let imported = import::import(format, &decoded.bytes, &name, options);
+            let mut imported = import::import(format, &decoded.bytes, &name, options);
+            if let Some(problem) = &decoded.decode_problem {
+                imported.note_cut_input(&decoded.bytes, problem.clone());
+            }
             import::add_imported(&mut builder, name, imported)?;
             continue;
         }

@@ -119,6 +119,17 @@ pub struct Imported {
 }
 
 impl Imported {
+    /// Says that the input stopped early (a cut or corrupt compressed file),
+    /// at the line after the last one read.
+    pub fn note_cut_input(&mut self, bytes: &[u8], message: String) {
+        let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        self.notes.push(Note {
+            line: u32::try_from(lines).unwrap_or(u32::MAX),
+            severity: Severity::Warning,
+            message,
+        });
+    }
+
     /// The events as v1 JSON Lines, and each line's byte offset.
     pub fn to_jsonl(&self) -> (Vec<u8>, Vec<u64>) {
         let mut text = Vec::with_capacity(self.events.len() * 256);
@@ -211,8 +222,20 @@ pub(super) fn route(
         return Ok(Routed::Causeway(Box::new(replay)));
     }
     let mut bytes = head;
-    reader.read_to_end(&mut bytes)?;
-    Ok(Routed::Imported(import(format, &bytes, name, options)))
+    let problem = reader.read_to_end(&mut bytes).err();
+    if let Some(error) = &problem
+        && bytes.is_empty()
+    {
+        return Err(std::io::Error::new(error.kind(), error.to_string()));
+    }
+    let mut imported = import(format, &bytes, name, options);
+    if let Some(error) = problem {
+        imported.note_cut_input(
+            &bytes,
+            format!("compressed data ends early or is corrupt: {error}; what was decoded before that point is imported"),
+        );
+    }
+    Ok(Routed::Imported(imported))
 }
 
 /// Adds an imported file to the recording: its events through the v1 line
