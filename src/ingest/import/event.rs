@@ -7,6 +7,7 @@
 use crate::model::{EventKind, Severity};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// One event in the v1 model, before it is written as a line.
 #[derive(Clone, Debug, PartialEq)]
@@ -143,31 +144,35 @@ impl Notes {
 /// the timestamps say): each event's key is the latest timestamp seen so far
 /// on its own line, which never decreases along the line.
 pub fn sort_by_time_keeping_lines(events: Vec<V1Event>) -> Vec<V1Event> {
-    let mut latest: std::collections::HashMap<(String, String), i64> =
-        std::collections::HashMap::new();
-    let mut keyed: Vec<(i64, usize, V1Event)> = events
+    let mut order: Vec<(i64, usize)> = {
+        let mut latest: HashMap<(&str, &str), i64, foldhash::fast::FixedState> = HashMap::default();
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| {
+                let line = (
+                    text_of(&event.metadata, "service"),
+                    text_of(&event.metadata, "thread"),
+                );
+                let slot = latest.entry(line).or_insert(i64::MIN);
+                *slot = (*slot).max(event.timestamp_ns);
+                (*slot, i)
+            })
+            .collect()
+    };
+    order.sort_unstable();
+    let mut slots: Vec<Option<V1Event>> = events.into_iter().map(Some).collect();
+    order
         .into_iter()
-        .enumerate()
-        .map(|(i, event)| {
-            let line = (
-                text_of(&event.metadata, "service"),
-                text_of(&event.metadata, "thread"),
-            );
-            let slot = latest.entry(line).or_insert(i64::MIN);
-            *slot = (*slot).max(event.timestamp_ns);
-            (*slot, i, event)
-        })
-        .collect();
-    keyed.sort_by_key(|(key, i, _)| (*key, *i));
-    keyed.into_iter().map(|(_, _, e)| e).collect()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect()
 }
 
-fn text_of(metadata: &Map<String, Value>, key: &str) -> String {
+fn text_of<'a>(metadata: &'a Map<String, Value>, key: &str) -> &'a str {
     metadata
         .get(key)
         .and_then(Value::as_str)
         .unwrap_or_default()
-        .to_string()
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ use crate::model::EventKind;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// What a span does, from its format's kind field or `span.kind` tag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SpanKind {
@@ -205,8 +207,8 @@ pub fn to_events(spans: Vec<Span>, notes: &mut Notes) -> Vec<V1Event> {
     let placements = place(&spans, notes);
     // Where each (trace, span id) is: the first plain span, and the shared
     // (server) half if there is one.
-    let mut plain: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut shared: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut plain: FastMap<(&str, &str), usize> = FastMap::default();
+    let mut shared: FastMap<(&str, &str), usize> = FastMap::default();
     for (i, span) in spans.iter().enumerate() {
         let table = if span.shared { &mut shared } else { &mut plain };
         table
@@ -288,7 +290,7 @@ pub fn to_events(spans: Vec<Span>, notes: &mut Notes) -> Vec<V1Event> {
 /// Gives every span its start event id and thread; a span id repeated in a
 /// file (the same span exported twice) gets a `#n` suffix and a warning.
 fn place(spans: &[Span], notes: &mut Notes) -> Vec<Placement> {
-    let mut seen: HashMap<(&str, &str, bool), u32> = HashMap::new();
+    let mut seen: FastMap<(&str, &str, bool), u32> = FastMap::default();
     spans
         .iter()
         .map(|span| {
