@@ -4,7 +4,7 @@
 
 use crate::analysis::{self, Timings};
 use crate::baseline::{Baseline, BaselineError};
-use crate::cli::{AnalyzeArgs, ColorChoice, Command, FailOn, ValidateArgs};
+use crate::cli::{AnalyzeArgs, ColorChoice, Command, ConvertArgs, FailOn, ValidateArgs};
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, IngestError, Progress};
 use crate::report::{Format, Render, Report};
@@ -53,6 +53,9 @@ impl AppError {
             AppError::Ingest(IngestError::NoGoodLine { .. }) => Some(
                 "each line must be one JSON object of the Causeway trace format v1; `causeway validate FILE` lists the problems",
             ),
+            AppError::Ingest(IngestError::NothingImported { .. }) => Some(
+                "`causeway validate FILE` lists the problems; `--input-format` overrides the format told from the content",
+            ),
             AppError::Ingest(IngestError::Empty { .. }) => {
                 Some("was the recorder stopped before it wrote anything?")
             }
@@ -81,6 +84,8 @@ pub struct Outcome {
     pub exit_code: u8,
     /// Stage timings, when `--timings` asked for them.
     pub timings: Option<Timings>,
+    /// Messages for standard error (what `convert` skipped).
+    pub messages: Vec<String>,
 }
 
 /// Runs a command, writing its output to `stdout`.
@@ -90,7 +95,9 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
         Command::Validate(args) => validate(args, stdout).map(|exit_code| Outcome {
             exit_code,
             timings: None,
+            messages: Vec::new(),
         }),
+        Command::Convert(args) => convert(args, stdout),
     }
 }
 
@@ -117,7 +124,7 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
         .transpose()?;
 
     let mut timings = Timings::default();
-    let rec = timings.time("read", || load(&args.files))?;
+    let rec = timings.time("read", || load(&args.files, &args.input.options()))?;
     let mut analysis = analysis::analyze(&rec);
     timings.0.append(&mut analysis.timings.0);
     let mut report = timings.time("report", || Report::build(&rec, &analysis));
@@ -170,6 +177,7 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
             exit_code::CLEAN
         },
         timings: args.timings.then_some(timings),
+        messages: Vec::new(),
     })
 }
 
@@ -186,7 +194,7 @@ fn write_report(renderer: &dyn Render, report: &Report, path: &Path) -> Result<(
 }
 
 fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
-    let rec = load(&args.files)?;
+    let rec = load(&args.files, &args.input.options())?;
     let mut problems = 0u64;
     for d in &rec.diagnostics {
         let counts = args.strict || d.severity == crate::model::Severity::Error;
@@ -224,9 +232,63 @@ fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> 
 /// Inputs smaller than this load too fast to need a progress bar.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
-fn load(files: &[PathBuf]) -> Result<crate::model::Recording, IngestError> {
+/// Writes the files as v1 JSON Lines; what was skipped goes to standard
+/// error.
+fn convert(args: ConvertArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
+    let options = args.input.options();
+    let converted = args
+        .files
+        .iter()
+        .map(|path| ingest::import::convert_file(path, &options).map(|c| (path, c)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut messages = Vec::new();
+    let mut skipped = false;
+    for (path, file) in &converted {
+        for note in &file.notes {
+            skipped |= note.severity == crate::model::Severity::Error;
+            messages.push(format!(
+                "{}: {}:{}: {}",
+                note.severity.as_str(),
+                path.display(),
+                note.line,
+                crate::report::printable(&note.message)
+            ));
+        }
+    }
+    let write_all = |out: &mut dyn Write| -> io::Result<()> {
+        for (_, file) in &converted {
+            out.write_all(&file.text)?;
+        }
+        out.flush()
+    };
+    match &args.output {
+        Some(path) => {
+            let output_error = |source| AppError::Output {
+                path: path.display().to_string(),
+                source,
+            };
+            let file = std::fs::File::create(path).map_err(output_error)?;
+            write_all(&mut io::BufWriter::new(file)).map_err(output_error)?;
+        }
+        None => write_all(stdout)?,
+    }
+    Ok(Outcome {
+        exit_code: if skipped {
+            exit_code::FINDINGS
+        } else {
+            exit_code::CLEAN
+        },
+        timings: None,
+        messages,
+    })
+}
+
+fn load(
+    files: &[PathBuf],
+    options: &ingest::ImportOptions,
+) -> Result<crate::model::Recording, IngestError> {
     let progress = BarProgress::new();
-    ingest::load(files, &progress)
+    ingest::load_with(files, options, &progress)
 }
 
 /// An indicatif bar on stderr for large inputs, hidden when stderr is not a

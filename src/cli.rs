@@ -1,5 +1,6 @@
 //! Command-line types (clap derive). Parsing only; [`crate::app`] acts.
 
+use crate::ingest::InputFormat;
 pub use crate::report::FailOn;
 use crate::report::Format;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -27,6 +28,42 @@ pub enum Command {
     /// Exit codes: 0 every line is usable, 1 some lines are bad (or, with
     /// --strict, anything was reported), 2 could not read the input.
     Validate(ValidateArgs),
+    /// Convert trace files of other tools into the Causeway format.
+    ///
+    /// Writes v1 JSON Lines that `causeway analyze` reads exactly as it
+    /// reads the original files. Exit codes: 0 converted, 1 converted with
+    /// some records skipped (listed on standard error), 2 could not convert.
+    Convert(ConvertArgs),
+}
+
+/// How input files are read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// The format of the input files; `auto` tells each file's format from
+    /// its content (OTLP JSON, Jaeger, Zipkin v2, Chrome trace, RAPID STD,
+    /// ShiViz/GoVector log, or Causeway JSON Lines).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    pub input_format: InputFormat,
+    /// ShiViz parser expression with the named groups `host`, `clock` and
+    /// `event` (JavaScript syntax, as in ShiViz); default: GoVector's
+    /// `(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`. Implies a ShiViz log
+    /// for files of no other format.
+    #[arg(long, value_name = "REGEX")]
+    pub shiviz_regex: Option<String>,
+    /// ShiViz expression that separates executions in one log (its `trace`
+    /// group names each execution).
+    #[arg(long, value_name = "REGEX")]
+    pub shiviz_delimiter: Option<String>,
+}
+
+impl InputArgs {
+    pub fn options(&self) -> crate::ingest::ImportOptions {
+        crate::ingest::ImportOptions {
+            format: self.input_format,
+            shiviz_regex: self.shiviz_regex.clone(),
+            shiviz_delimiter: self.shiviz_delimiter.clone(),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,6 +108,8 @@ pub struct AnalyzeArgs {
     /// Print how long each stage took to standard error.
     #[arg(long)]
     pub timings: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +120,30 @@ pub struct ValidateArgs {
     /// Count warnings as problems too.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The format to write.
+    #[arg(long, value_enum, default_value_t = TargetFormat::Causeway)]
+    pub to: TargetFormat,
+    /// Trace files to convert; several are written one after the other.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// What `convert` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetFormat {
+    /// Causeway trace format v1 (JSON Lines).
+    Causeway,
 }
 
 /// Where a report goes: a format (or the `--format` one) and a file.

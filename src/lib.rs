@@ -4,7 +4,9 @@
 //! The pipeline, one module per stage, dependencies pointing one way:
 //!
 //! 1. [`ingest`] reads JSON Lines trace files (plain, gzip or zstd) into the
-//!    one event model of [`model`], reporting every bad line.
+//!    one event model of [`model`], reporting every bad line; its
+//!    [`ingest::import`] reads OpenTelemetry, Jaeger, Zipkin, Chrome, RAPID
+//!    STD and ShiViz files into the same model, told apart by content.
 //! 2. [`graph`] derives happens-before: vector clocks from the format's six
 //!    rules (or the clocks given in the trace), and per-trace causal graphs.
 //! 3. [`analysis`] runs the detectors: exact data-race groups and the causal

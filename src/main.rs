@@ -13,8 +13,11 @@ fn main() -> ExitCode {
     let mut stdout = stdout.lock();
     match app::run(cli.command, &mut stdout) {
         Ok(outcome) => {
+            let mut stderr = std::io::stderr().lock();
+            for message in &outcome.messages {
+                let _ = writeln!(stderr, "{message}");
+            }
             if let Some(timings) = outcome.timings {
-                let mut stderr = std::io::stderr().lock();
                 for (stage, took) in timings.0 {
                     let _ = writeln!(stderr, "{stage:>16}: {:8.1} ms", took.as_secs_f64() * 1e3);
                 }

@@ -643,3 +643,90 @@ fn a_baseline_named_in_causeway_toml_is_relative_to_it() {
     let out = causeway_in(&sub, &["analyze", &demo, "--no-config"]);
     assert_eq!(code(&out), 1);
 }
+
+#[test]
+fn other_formats_are_told_by_content_and_analyzed() {
+    // A RAPID STD trace with a race: exit 1, whatever the file is called.
+    let dir = tempfile::tempdir().unwrap();
+    let std_trace = std::fs::read("fixtures/import/std-bank.std").unwrap();
+    let renamed = temp_file(dir.path(), "trace.jsonl", &std_trace);
+    let out = causeway(&["analyze", renamed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["racy_events"], 2);
+
+    // An OTLP export with a failed checkout: an error, exit 1 on --fail-on error.
+    let out = causeway(&[
+        "analyze",
+        "fixtures/import/otlp-checkout-failure.json",
+        "--fail-on",
+        "error",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("duplicate key value violates unique constraint"));
+
+    // Forcing a format that does not fit: nothing imported, exit 2 with a hint.
+    let out = causeway(&[
+        "analyze",
+        "--input-format",
+        "zipkin",
+        "fixtures/import/std-bank.std",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no event could be imported from this zipkin file"));
+    assert!(stderr(&out).contains("hint:"));
+}
+
+#[test]
+fn convert_writes_v1_that_analyzes_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let converted = dir.path().join("orders.jsonl");
+    let out = causeway(&[
+        "convert",
+        "--to",
+        "causeway",
+        "fixtures/import/jaeger-orders.json",
+        "-o",
+        converted.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(&converted).unwrap();
+    assert_eq!(text.lines().count(), 10);
+    let original = causeway(&[
+        "analyze",
+        "fixtures/import/jaeger-orders.json",
+        "--format",
+        "json",
+    ]);
+    let again = causeway(&["analyze", converted.to_str().unwrap(), "--format", "json"]);
+    let summary = |o: &Output| {
+        serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["summary"].clone()
+    };
+    assert_eq!(summary(&original), summary(&again));
+
+    // To standard output, and skipped records on standard error with exit 1.
+    let bad = temp_file(dir.path(), "bad.std", b"T0|w(x)|1\nT0|r(x)|2\nT1|nope\n");
+    let out = causeway(&["convert", bad.to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stderr(&out).contains(&format!("error: {}:3: ", bad.display())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_shiviz_log_needs_a_valid_expression() {
+    let out = causeway(&[
+        "analyze",
+        "fixtures/import/shiviz-ping.log",
+        "--shiviz-regex",
+        "(?<host>[",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("bad regular expression"));
+    let out = causeway(&["validate", "fixtures/import/shiviz-ping.log"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(stdout(&out).contains("5 events, 0 bad lines"));
+}

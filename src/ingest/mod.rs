@@ -8,11 +8,18 @@
 //! again instead of the recording holding every line. Every line is either
 //! ingested or reported as a [`crate::model::Diagnostic`] with its file and
 //! line.
+//!
+//! Files in other tools' formats (OTLP, Jaeger, Zipkin, Chrome, RAPID STD,
+//! ShiViz) are told by their content and converted by [`import`] into v1
+//! lines, which then take the same path.
 
 mod builder;
+pub mod import;
 pub mod jsonl;
 mod pipeline;
 pub mod source;
+
+pub use import::{ImportOptions, InputFormat};
 
 use crate::model::{Origin, Recording, Severity};
 use std::path::PathBuf;
@@ -32,6 +39,14 @@ pub enum IngestError {
     Undecodable { path: String, problem: String },
     #[error("{path}: no line could be used ({bad} bad lines)")]
     NoGoodLine { path: String, bad: u64 },
+    #[error("{path}: no event could be imported from this {format} file ({errors} errors)")]
+    NothingImported {
+        path: String,
+        format: &'static str,
+        errors: u64,
+    },
+    #[error("{0}")]
+    Options(String),
 }
 
 /// Something that wants to know how far reading has come.
@@ -52,8 +67,20 @@ impl Progress for NoProgress {
     fn finish(&self) {}
 }
 
-/// Reads the given files, in order, into one recording.
+/// Reads the given Causeway or importable files, in order, into one
+/// recording, telling each file's format by its content.
 pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, IngestError> {
+    load_with(paths, &ImportOptions::default(), progress)
+}
+
+/// Reads the given files, in order, into one recording, in the format the
+/// options say (or each file's own, told by content).
+pub fn load_with(
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Recording, IngestError> {
+    options.validate().map_err(IngestError::Options)?;
     let sizes: Vec<u64> = paths
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
@@ -62,13 +89,22 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
     let mut builder = builder::Builder::new();
     for (path, &size) in paths.iter().zip(&sizes) {
         let name = path.display().to_string();
-        let opened = source::open_file(path).map_err(|source| IngestError::Unreadable {
+        let unreadable = |source| IngestError::Unreadable {
             path: name.clone(),
             source,
-        })?;
+        };
+        let opened = source::open_file(path).map_err(unreadable)?;
+        let reader = match import::route(opened.reader, &name, options).map_err(unreadable)? {
+            import::Routed::Causeway(reader) => reader,
+            import::Routed::Imported(imported) => {
+                import::add_imported(&mut builder, name, imported)?;
+                progress.advance(size);
+                continue;
+            }
+        };
         let input = Input {
             name,
-            reader: opened.reader,
+            reader,
             lines: opened.lines,
             stored_size: size,
             stored_bytes_read: Some(opened.stored_bytes_read),
@@ -80,13 +116,41 @@ pub fn load(paths: &[PathBuf], progress: &dyn Progress) -> Result<Recording, Ing
     builder.finish()
 }
 
-/// Reads in-memory inputs (name, bytes as stored, possibly compressed), in
-/// order, into one recording.
+/// Reads in-memory Causeway traces (name, bytes as stored, possibly
+/// compressed), in order, into one recording.
 pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>) -> Result<Recording, IngestError> {
+    let options = ImportOptions {
+        format: InputFormat::Causeway,
+        ..ImportOptions::default()
+    };
+    load_bytes_with(inputs, &options)
+}
+
+/// Reads in-memory inputs in the format the options say (or each one's
+/// own, told by content), in order, into one recording.
+pub fn load_bytes_with(
+    inputs: Vec<(String, Vec<u8>)>,
+    options: &ImportOptions,
+) -> Result<Recording, IngestError> {
+    options.validate().map_err(IngestError::Options)?;
     let mut builder = builder::Builder::new();
     for (name, raw) in inputs {
         let stored_size = raw.len() as u64;
         let decoded = source::decode(raw);
+        let format = match options.format {
+            InputFormat::Auto => {
+                import::detect::detect(&decoded.bytes, options.shiviz_regex.is_some())
+            }
+            chosen => chosen,
+        };
+        if format != InputFormat::Causeway {
+            let mut imported = import::import(format, &decoded.bytes, &name, options);
+            if let Some(problem) = &decoded.decode_problem {
+                imported.note_cut_input(&decoded.bytes, problem.clone());
+            }
+            import::add_imported(&mut builder, name, imported)?;
+            continue;
+        }
         let bytes = std::sync::Arc::new(decoded.bytes);
         let input = Input {
             name,
