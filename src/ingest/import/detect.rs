@@ -47,7 +47,15 @@ fn json_format(head: &[u8]) -> Option<InputFormat> {
     if at_top("trace_id") && (at_top("kind") || at_top("timestamp")) {
         return Some(InputFormat::Causeway);
     }
-    if has("resourceSpans") || has("resource_spans") || has("scopeSpans") {
+    if [
+        "resourceSpans",
+        "resource_spans",
+        "scopeSpans",
+        "instrumentationLibrarySpans",
+    ]
+    .iter()
+    .any(|k| has(k))
+    {
         return Some(InputFormat::Otlp);
     }
     if has("traceEvents") || (has("ph") && keys.iter().any(|(k, d)| k == "ph" && *d <= 2)) {
@@ -169,6 +177,10 @@ mod tests {
         );
         assert_eq!(of(r#"{"resourceSpans":[]}"#), InputFormat::Otlp);
         assert_eq!(of(r#"{"result":{"resourceSpans":[]}}"#), InputFormat::Otlp);
+        assert_eq!(
+            of(r#"{"batches":[{"resource":{},"scopeSpans":[]}]}"#),
+            InputFormat::Otlp
+        );
         assert_eq!(
             of(r#"{"data":[{"traceID":"a","spans":[]}]}"#),
             InputFormat::Jaeger

@@ -96,11 +96,10 @@ impl ImportOptions {
 
     fn shiviz_parser(&self) -> Result<shiviz::Parser, String> {
         Ok(shiviz::Parser {
-            event: shiviz::compile(
-                self.shiviz_regex
-                    .as_deref()
-                    .unwrap_or(shiviz::GOVECTOR_REGEX),
-            )?,
+            event: match self.shiviz_regex.as_deref() {
+                Some(pattern) => shiviz::compile(pattern)?,
+                None => shiviz::govector().clone(),
+            },
             delimiter: self
                 .shiviz_delimiter
                 .as_deref()

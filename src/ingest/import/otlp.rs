@@ -1,6 +1,7 @@
 //! OpenTelemetry OTLP/JSON: an `ExportTraceServiceRequest` (or `TracesData`)
 //! per file, or one per line as the OpenTelemetry file exporter writes them,
-//! possibly wrapped in `{"result": ...}` as gRPC gateways stream them.
+//! possibly wrapped in `{"result": ...}` as gRPC gateways stream them (and
+//! with `batches` for `resourceSpans`, as Grafana Tempo answers).
 //!
 //! The protobuf JSON mapping allows more than one spelling of most things,
 //! and producers use all of them: ids in hex (any case) or base64, enums as
@@ -115,11 +116,16 @@ impl<'d> Reader<'d, '_> {
                 return self.skip(&problem, path, "value");
             }
         };
-        let Some((key, list)) = request.get_any(&["resourceSpans", "resource_spans"]) else {
+        // Grafana Tempo's trace API calls the list `batches`.
+        let Some((key, list)) = request.get_any(&["resourceSpans", "resource_spans", "batches"])
+        else {
             if let Some(inner) = request.get("result") {
                 return self.request(inner, &json::join_path(path, "result"));
             }
-            if request.has("resourceSpans") || request.has("resource_spans") {
+            if ["resourceSpans", "resource_spans", "batches"]
+                .iter()
+                .any(|k| request.has(k))
+            {
                 return; // null: an empty request
             }
             let problem = Problem::new(

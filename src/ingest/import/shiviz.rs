@@ -28,6 +28,12 @@ use serde_json::Value;
 /// GoVector's log layout: the event on one line, `host {clock}` on the next.
 pub const GOVECTOR_REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
 
+/// GoVector's layout, compiled once.
+pub fn govector() -> &'static Regex {
+    static GOVECTOR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    GOVECTOR.get_or_init(|| compile(GOVECTOR_REGEX).expect("GoVector's expression compiles"))
+}
+
 /// Compiles a ShiViz (JavaScript-flavoured) expression.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(&javascript_to_rust(pattern))
