@@ -12,6 +12,9 @@
 //! 4. [`report`] turns the findings into one [`report::Report`] and renders
 //!    it as text or JSON.
 //!
+//! 5. [`testgen`] renders regression tests (pytest) that replay recorded
+//!    calls.
+//!
 //! [`app`] wires the stages together for the command line.
 
 pub mod analysis;
@@ -21,6 +24,7 @@ pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod report;
+pub mod testgen;
 
 #[cfg(test)]
 mod testutil;

@@ -1,0 +1,125 @@
+//! `causeway gen-tests`: regression tests rendered from a recording.
+//!
+//! [`cases`] turns recorded calls into replayable cases (and says why the
+//! others get none); [`render`] lays the cases out in one file per trace and
+//! renders them with the embedded minijinja templates of `templates/`, where
+//! trace values enter the code only through the literal filters of
+//! [`literal`]. Nothing here touches the file system: the caller writes the
+//! returned files.
+
+pub mod cases;
+pub mod literal;
+pub mod render;
+
+use crate::analysis::Analysis;
+use crate::model::{Recording, Sym};
+use std::collections::HashSet;
+
+pub use cases::{Case, Skipped};
+
+/// The test framework to write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Framework {
+    Pytest,
+}
+
+/// What to generate.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Only this trace (any spelling of its id).
+    pub trace_id: Option<String>,
+    /// Every trace, not only those with an error.
+    pub all_traces: bool,
+    /// Only calls of functions matching this glob.
+    pub function: Option<String>,
+    /// Only calls that raised.
+    pub only_failing: bool,
+    /// Functions (globs) to replace by their recorded results.
+    pub boundaries: Vec<String>,
+    /// The project root (where the recorded modules are imported from) as a
+    /// path relative to the output directory.
+    pub root_from_out: String,
+}
+
+/// One generated test file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// File name, inside the output directory.
+    pub name: String,
+    pub contents: String,
+}
+
+/// Everything `gen-tests` produced.
+#[derive(Debug)]
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    pub tests: usize,
+    pub skipped: Vec<Skipped>,
+    /// Why these traces were covered.
+    pub coverage: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestgenError {
+    #[error("no trace `{0}` in the recording")]
+    NoSuchTrace(String),
+    #[error("cannot render the {template} template: {source}")]
+    Template {
+        template: &'static str,
+        #[source]
+        source: minijinja::Error,
+    },
+}
+
+/// Generates the test files for a recording.
+pub fn generate(
+    rec: &Recording,
+    analysis: &Analysis,
+    framework: Framework,
+    opts: &Options,
+) -> Result<Generated, TestgenError> {
+    let (traces, coverage) = chosen_traces(rec, analysis, opts)?;
+    let select = cases::Selection {
+        function: opts.function.as_deref(),
+        boundaries: &opts.boundaries,
+        only_failing: opts.only_failing,
+    };
+    let (found, skipped) = cases::collect(rec, &traces, &select);
+    let tests_and_files = render::render(&found, framework, &opts.root_from_out)?;
+    Ok(Generated {
+        tests: tests_and_files.0,
+        files: tests_and_files.1,
+        skipped,
+        coverage,
+    })
+}
+
+fn chosen_traces(
+    rec: &Recording,
+    analysis: &Analysis,
+    opts: &Options,
+) -> Result<(HashSet<Sym>, String), TestgenError> {
+    if let Some(id) = &opts.trace_id {
+        let key = crate::ingest::jsonl::normalized_trace_id(id);
+        let sym = rec
+            .strings
+            .get(&key)
+            .filter(|s| rec.events.iter().any(|e| e.trace == *s))
+            .ok_or_else(|| TestgenError::NoSuchTrace(crate::report::printable(id).into()))?;
+        return Ok((HashSet::from([sym]), "the trace given by --trace-id".into()));
+    }
+    let all: HashSet<Sym> = rec.events.iter().map(|e| e.trace).collect();
+    if opts.all_traces {
+        return Ok((all, "every trace (--all-traces)".into()));
+    }
+    let failing: HashSet<Sym> = analysis
+        .errors
+        .iter()
+        .map(|chain| rec.event(chain.error).trace)
+        .collect();
+    if failing.is_empty() {
+        Ok((all, "every trace (none contains an error)".into()))
+    } else {
+        Ok((failing, "the traces that contain an error".into()))
+    }
+}
