@@ -1,0 +1,375 @@
+//! `causeway gen-tests` through the real binary: a snapshot of the pytest
+//! file generated from the bundled shop example, real pytest runs against
+//! the example and against mutants of it (the generated tests must pass on
+//! the first and fail on each killed mutant), and injection: hostile trace
+//! strings give files that parse and replay exactly, executing nothing.
+//!
+//! The pytest runs need a Python with pytest: `CAUSEWAY_PYTHON` names it
+//! (else `python3`). Without one they are skipped with a note, unless
+//! `CAUSEWAY_REQUIRE_PYTEST=1`, which `.ci/run` sets.
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SHOP_TRACE: &str = "fixtures/testgen/shop.jsonl";
+const EXAMPLE: &str = "fixtures/testgen/python";
+
+fn causeway(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn gen_tests(trace: &Path, out: &Path, root: &Path) -> Output {
+    let out_run = causeway(&[
+        "gen-tests",
+        trace.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out_run.status.code(),
+        Some(0),
+        "gen-tests failed: {}",
+        text(&out_run.stderr)
+    );
+    out_run
+}
+
+/// A Python that has pytest, or `None` (after saying so) when there is none
+/// and none is required.
+fn python() -> Option<String> {
+    let python = std::env::var("CAUSEWAY_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import pytest"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    if std::env::var_os("CAUSEWAY_REQUIRE_PYTEST").is_some() {
+        panic!("CAUSEWAY_REQUIRE_PYTEST is set but `{python}` has no pytest");
+    }
+    eprintln!("note: skipped, no pytest in `{python}` (set CAUSEWAY_PYTHON)");
+    None
+}
+
+fn pytest(python: &str, tests: &Path) -> Output {
+    Command::new(python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"])
+        .arg(tests)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("pytest runs")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "__pycache__" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_shop_trace_gives_this_pytest_file() {
+    let out = PathBuf::from("target/testgen-snapshot");
+    let _ = std::fs::remove_dir_all(&out);
+    let run = gen_tests(Path::new(SHOP_TRACE), &out, Path::new(EXAMPLE));
+    insta::assert_snapshot!("shop-stdout", text(&run.stdout));
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 1);
+    insta::assert_snapshot!("shop-pytest", std::fs::read_to_string(&files[0]).unwrap());
+}
+
+#[test]
+fn an_unknown_trace_id_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&[
+        "gen-tests",
+        SHOP_TRACE,
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--trace-id",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no trace `nope`"));
+}
+
+/// Mutants of a Python source: each integer literal plus one, each
+/// comparison flipped, each augmented `-=`/`+=`/`*=` changed, one at a time.
+fn mutants(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let line_start = source[..i].rfind('\n').map_or(0, |p| p + 1);
+        let line = &source[line_start..source[i..].find('\n').map_or(source.len(), |p| i + p)];
+        let code_line = !line.trim_start().starts_with('#') && !line.contains('"');
+        let rest = &source[i..];
+        let swap: Option<(&str, &str)> = [
+            ("<=", "<"),
+            (">=", ">"),
+            ("==", "!="),
+            ("-=", "+="),
+            ("+=", "-="),
+            ("*=", "+="),
+            ("<", "<="),
+            (">", ">="),
+        ]
+        .into_iter()
+        .find(|(from, _)| rest.starts_with(from));
+        if code_line && let Some((from, to)) = swap {
+            let mutated = format!("{}{}{}", &source[..i], to, &source[i + from.len()..]);
+            out.push((format!("`{from}` -> `{to}` at byte {i}"), mutated));
+            i += from.len();
+            continue;
+        }
+        let starts_number = bytes[i].is_ascii_digit()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+        if code_line && starts_number {
+            let end = i + rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let n: u64 = source[i..end].parse().unwrap();
+            let mutated = format!("{}{}{}", &source[..i], n + 1, &source[end..]);
+            out.push((format!("{n} -> {} at byte {i}", n + 1), mutated));
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn generated_tests_pass_on_the_example_and_kill_its_mutants() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original");
+    copy_dir(Path::new(EXAMPLE), &original);
+    let tests = dir.path().join("tests");
+    gen_tests(Path::new(SHOP_TRACE), &tests, &original);
+    let green = pytest(&python, &tests);
+    assert!(
+        green.status.success(),
+        "generated tests fail on the example:\n{}",
+        text(&green.stdout)
+    );
+
+    let source = std::fs::read_to_string(original.join("shop/pricing.py")).unwrap();
+    let all = mutants(&source);
+    assert!(all.len() >= 8, "{} mutants", all.len());
+    let mut survivors = Vec::new();
+    for (n, (what, mutated)) in all.iter().enumerate() {
+        let copy = dir.path().join(format!("mutant-{n}"));
+        copy_dir(Path::new(EXAMPLE), &copy);
+        std::fs::write(copy.join("shop/pricing.py"), mutated).unwrap();
+        let mutant_tests = dir.path().join(format!("mutant-{n}-tests"));
+        gen_tests(Path::new(SHOP_TRACE), &mutant_tests, &copy);
+        if pytest(&python, &mutant_tests).status.success() {
+            survivors.push(what.clone());
+        }
+    }
+    eprintln!(
+        "mutants killed: {} of {}; survivors: {survivors:?}",
+        all.len() - survivors.len(),
+        all.len()
+    );
+    assert!(survivors.is_empty(), "surviving mutants: {survivors:?}");
+}
+
+/// Pieces that end or escape literals, comments, f-strings, template
+/// literals and script elements, and payloads that would leave a mark if
+/// they ever ran.
+const HOSTILE: &[&str] = &[
+    "\"",
+    "'",
+    "\"\"\"",
+    "'''",
+    "\\",
+    "\\\"",
+    "\n",
+    "\r",
+    "\u{2028}",
+    "\u{2029}",
+    "`",
+    "${",
+    "}",
+    "{",
+    "${globalThis.process.exit(3)}",
+    "</script>",
+    "<!--",
+    "\0",
+    "\u{1F600}",
+    "\u{10FFFF}",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "\\N{BULLET}",
+    "\\x27",
+    "\"); __import__('pathlib').Path('PWNED').touch(); (\"",
+    "'); __import__('pathlib').Path('PWNED').touch(); ('",
+    "\"\"\"\n__import__('pathlib').Path('PWNED').touch()\n\"\"\"",
+    "\nimport pathlib; pathlib.Path('PWNED').touch()\n",
+    "`); require('fs').writeFileSync('PWNED', ''); (`",
+];
+
+fn hostile_string() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => proptest::sample::select(HOSTILE).prop_map(str::to_string),
+        1 => any::<char>().prop_map(String::from),
+        1 => "[a-z ]{0,4}",
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+}
+
+/// `count` random hostile strings, the same on every run.
+fn hostile_strings(count: usize) -> Vec<String> {
+    let mut runner = TestRunner::deterministic();
+    let strategy = hostile_string();
+    (0..count)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+fn event(id: String, trace: &str, parent: Option<&str>, kind: &str, metadata: Value) -> String {
+    json!({
+        "id": id, "trace_id": trace, "parent_id": parent,
+        "timestamp": "2026-11-26T10:00:00.000001Z", "kind": kind, "metadata": metadata,
+    })
+    .to_string()
+}
+
+/// A trace of `echo` and `refuse` calls whose arguments, keyword names,
+/// results, exception messages, trace id and event ids are hostile.
+fn hostile_trace(strings: &[String], module: &str, function: &str) -> String {
+    let trace = format!("t{}", strings[0]);
+    let mut lines = Vec::new();
+    for (n, chunk) in strings.chunks(4).enumerate() {
+        let [a, b, c, d] = [0, 1, 2, 3].map(|i| chunk[i % chunk.len()].clone());
+        let entry = format!("e{n}{a}");
+        let args = json!([a, {b.clone(): c}]);
+        let kwargs = json!({d.clone(): [a, null, true, 1.5, -3]});
+        lines.push(event(
+            entry.clone(),
+            &trace,
+            None,
+            "function_entry",
+            json!({
+                "function": format!("{module}.{function}"), "module": module,
+                "args": args, "kwargs": kwargs,
+            }),
+        ));
+        lines.push(event(
+            format!("x{n}{b}"),
+            &trace,
+            Some(&entry),
+            "function_exit",
+            json!({ "return_value": [args, kwargs] }),
+        ));
+        let refused = format!("r{n}{c}");
+        lines.push(event(
+            refused.clone(),
+            &trace,
+            None,
+            "function_entry",
+            json!({ "function": format!("{module}.refuse"), "module": module, "args": [d] }),
+        ));
+        lines.push(event(
+            format!("q{n}{d}"),
+            &trace,
+            Some(&refused),
+            "function_exit",
+            json!({ "exception": {"type": "Refused", "message": d} }),
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn hostile_trace_strings_parse_replay_exactly_and_never_run() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let strings = hostile_strings(96);
+    let trace = dir.path().join("hostile.jsonl");
+    std::fs::write(&trace, hostile_trace(&strings, "echo", "echo")).unwrap();
+    let tests = dir.path().join("tests");
+    let example = Path::new(EXAMPLE).canonicalize().unwrap();
+    let run = gen_tests(&trace, &tests, &example);
+    let written: usize = text(&run.stdout)
+        .split("wrote ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("gen-tests says how many tests it wrote");
+    assert!(written >= 40, "{}", text(&run.stdout));
+
+    // Names from the trace become string literals too: the file parses
+    // whatever the module and function are called.
+    let names = dir.path().join("names");
+    for (k, name) in strings.iter().take(12).enumerate() {
+        let trace = dir.path().join(format!("names-{k}.jsonl"));
+        std::fs::write(&trace, hostile_trace(&strings[k..k + 4], name, name)).unwrap();
+        gen_tests(&trace, &names, &example);
+    }
+    let parse = Command::new(&python)
+        .args([
+            "-c",
+            "import ast, pathlib, sys\n\
+             for d in sys.argv[1:]:\n\
+             \x20   for f in sorted(pathlib.Path(d).glob('*.py')):\n\
+             \x20       ast.parse(f.read_bytes(), str(f))\n",
+        ])
+        .arg(&tests)
+        .arg(&names)
+        .output()
+        .unwrap();
+    assert!(parse.status.success(), "{}", text(&parse.stderr));
+
+    // Every replay passes, so each literal evaluates to exactly the
+    // recorded string; and no payload ran: no PWNED file anywhere.
+    let replay = Command::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(&tests)
+        .current_dir(dir.path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert!(replay.status.success(), "{}", text(&replay.stdout));
+    assert!(
+        text(&replay.stdout).contains(&format!("{written} passed")),
+        "{}",
+        text(&replay.stdout)
+    );
+    assert!(!dir.path().join("PWNED").exists());
+    assert!(!tests.join("PWNED").exists());
+}
