@@ -60,8 +60,27 @@ pub struct Case {
     pub kwargs: Map<String, Value>,
     pub outcome: Outcome,
     pub mocks: Vec<Mock>,
+    /// Module globals the call read and wrote.
+    pub state: Vec<StateVar>,
     #[serde(skip)]
     pub entry: EventIdx,
+}
+
+/// A module global (`module.name` in the trace) a call touched: set to the
+/// value its first access read before the call, checked against the value
+/// its last write left after it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateVar {
+    pub module: String,
+    pub name: String,
+    pub before: Option<Recorded>,
+    pub after: Option<Recorded>,
+}
+
+/// A recorded value, wrapped so that a recorded `null` differs from none.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recorded {
+    pub value: Value,
 }
 
 /// A call that gets no test, and why.
@@ -303,6 +322,11 @@ pub fn collect(
         }
     }
     let meta = metadata_of(rec, &wanted);
+    let modules: HashSet<String> = meta
+        .values()
+        .filter_map(|m| m.get("module").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
     let empty = Map::new();
     let meta_of = |i: &EventIdx| meta.get(i).unwrap_or(&empty);
 
@@ -336,7 +360,7 @@ pub fn collect(
             function: recorded_name.to_string(),
             reason,
         };
-        match case_of(rec, &index, entry, exit, &meta_of, select) {
+        match case_of(rec, &index, entry, exit, &meta_of, select, &modules) {
             Ok(case) => cases.push(case),
             Err(reason) => skipped.push(skip(reason)),
         }
@@ -351,6 +375,7 @@ fn case_of<'m>(
     exit: Option<EventIdx>,
     meta_of: &dyn Fn(&EventIdx) -> &'m Map<String, Value>,
     select: &Selection,
+    modules: &HashSet<String>,
 ) -> Result<Case, String> {
     let m = meta_of(&entry);
     let (target, function) = target_of(m)?;
@@ -358,6 +383,7 @@ fn case_of<'m>(
     let exit = exit.ok_or("no function_exit recorded: the call never returned")?;
     let recorded = outcome(meta_of(&exit))?;
     let mut mocks: Vec<Mock> = Vec::new();
+    let mut mocked_children = HashSet::new();
     for &child in index.children.get(&entry).into_iter().flatten() {
         let ce = rec.event(child);
         match ce.kind {
@@ -393,6 +419,7 @@ fn case_of<'m>(
             .get(&child)
             .ok_or_else(|| why("no function_exit recorded".into()))?;
         let coutcome = outcome(meta_of(cexit)).map_err(why)?;
+        mocked_children.insert(child);
         let call = MockedCall {
             event_id: rec.id_str(child).to_string(),
             args_checked,
@@ -419,8 +446,72 @@ fn case_of<'m>(
         kwargs,
         outcome: recorded,
         mocks,
+        state: state_of(rec, index, entry, &mocked_children, modules),
         entry,
     })
+}
+
+/// The module globals a call's own subtree (not its mocked boundaries)
+/// read and wrote, in order of first access.
+fn state_of(
+    rec: &Recording,
+    index: &CallIndex,
+    entry: EventIdx,
+    mocked: &HashSet<EventIdx>,
+    modules: &HashSet<String>,
+) -> Vec<StateVar> {
+    let mut accesses = Vec::new();
+    let mut stack = vec![entry];
+    while let Some(e) = stack.pop() {
+        for &c in index.children.get(&e).into_iter().flatten() {
+            if mocked.contains(&c) {
+                continue;
+            }
+            if rec.event(c).access_class().is_some() {
+                accesses.push(c);
+            }
+            stack.push(c);
+        }
+    }
+    accesses.sort_unstable();
+    let meta = metadata_of(rec, &accesses);
+    let mut state: Vec<StateVar> = Vec::new();
+    for a in accesses {
+        let Some(m) = meta.get(&a) else { continue };
+        let Some(variable) = m.get("variable").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some((module, name)) = variable.rsplit_once('.') else {
+            continue;
+        };
+        if !modules.contains(module) || !is_identifier(name) {
+            continue;
+        }
+        let value = m
+            .get("value")
+            .filter(|v| not_json(v).is_none())
+            .map(|v| Recorded { value: v.clone() });
+        let write = rec.event(a).kind == EventKind::StateWrite;
+        let pos = match state
+            .iter()
+            .position(|s| s.module == module && s.name == name)
+        {
+            Some(pos) => pos,
+            None => {
+                state.push(StateVar {
+                    module: module.to_string(),
+                    name: name.to_string(),
+                    before: if write { None } else { value.clone() },
+                    after: None,
+                });
+                state.len() - 1
+            }
+        };
+        if write {
+            state[pos].after = value;
+        }
+    }
+    state
 }
 
 /// `*` matches any run of characters, `?` one character; nothing else is
