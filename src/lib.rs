@@ -12,7 +12,7 @@
 //! 4. [`report`] turns the findings into one [`report::Report`] and renders
 //!    it as text or JSON.
 //!
-//! 5. [`testgen`] renders regression tests (pytest) that replay recorded
+//! 5. [`testgen`] renders regression tests (pytest, Jest) that replay recorded
 //!    calls.
 //!
 //! [`app`] wires the stages together for the command line.

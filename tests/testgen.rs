@@ -4,9 +4,13 @@
 //! the first and fail on each killed mutant), and injection: hostile trace
 //! strings give files that parse and replay exactly, executing nothing.
 //!
+//! The same for Jest, from the bundled JavaScript example.
+//!
 //! The pytest runs need a Python with pytest: `CAUSEWAY_PYTHON` names it
-//! (else `python3`). Without one they are skipped with a note, unless
-//! `CAUSEWAY_REQUIRE_PYTEST=1`, which `.ci/run` sets.
+//! (else `python3`). The Jest runs need Node and Jest: `CAUSEWAY_JEST` names
+//! Jest's `bin/jest.js`. Without them those tests are skipped with a note,
+//! unless `CAUSEWAY_REQUIRE_PYTEST=1` / `CAUSEWAY_REQUIRE_JEST=1`, which
+//! `.ci/run` sets.
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -17,6 +21,8 @@ use std::process::{Command, Output};
 
 const SHOP_TRACE: &str = "fixtures/testgen/shop.jsonl";
 const EXAMPLE: &str = "fixtures/testgen/python";
+const JS_TRACE: &str = "fixtures/testgen/shop-js.jsonl";
+const JS_EXAMPLE: &str = "fixtures/testgen/js";
 
 fn causeway(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_causeway"))
@@ -30,8 +36,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn gen_tests(trace: &Path, out: &Path, root: &Path) -> Output {
+    gen_tests_for("pytest", trace, out, root)
+}
+
+fn gen_tests_for(framework: &str, trace: &Path, out: &Path, root: &Path) -> Output {
     let out_run = causeway(&[
         "gen-tests",
+        "--framework",
+        framework,
         trace.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
@@ -63,6 +75,31 @@ fn python() -> Option<String> {
     }
     eprintln!("note: skipped, no pytest in `{python}` (set CAUSEWAY_PYTHON)");
     None
+}
+
+/// Jest's `bin/jest.js`, or `None` (after saying so) when there is none and
+/// none is required.
+fn jest() -> Option<PathBuf> {
+    let found = std::env::var_os("CAUSEWAY_JEST")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    if found.is_none() {
+        if std::env::var_os("CAUSEWAY_REQUIRE_JEST").is_some() {
+            panic!("CAUSEWAY_REQUIRE_JEST is set but CAUSEWAY_JEST names no jest.js");
+        }
+        eprintln!("note: skipped, no Jest (set CAUSEWAY_JEST to node_modules/jest/bin/jest.js)");
+    }
+    found
+}
+
+fn run_jest(jest: &Path, tests: &Path) -> Output {
+    Command::new("node")
+        .arg(jest)
+        .args(["--ci", "--config", "{}", "--rootDir"])
+        .arg(tests)
+        .current_dir(tests)
+        .output()
+        .expect("node runs")
 }
 
 fn pytest(python: &str, tests: &Path) -> Output {
@@ -105,6 +142,21 @@ fn the_shop_trace_gives_this_pytest_file() {
 }
 
 #[test]
+fn the_js_shop_trace_gives_this_jest_file() {
+    let out = PathBuf::from("target/testgen-snapshot-jest");
+    let _ = std::fs::remove_dir_all(&out);
+    let run = gen_tests_for("jest", Path::new(JS_TRACE), &out, Path::new(JS_EXAMPLE));
+    insta::assert_snapshot!("shop-js-stdout", text(&run.stdout));
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 1);
+    insta::assert_snapshot!("shop-jest", std::fs::read_to_string(&files[0]).unwrap());
+}
+
+#[test]
 fn an_unknown_trace_id_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = causeway(&[
@@ -135,7 +187,11 @@ fn mutants(source: &str) -> Vec<(String, String)> {
     while i < bytes.len() {
         let line_start = source[..i].rfind('\n').map_or(0, |p| p + 1);
         let line = &source[line_start..source[i..].find('\n').map_or(source.len(), |p| i + p)];
-        let code_line = !line.trim_start().starts_with('#') && !line.contains('"');
+        let trimmed = line.trim_start();
+        let code_line = !trimmed.starts_with('#')
+            && !trimmed.starts_with("//")
+            && !line.contains('"')
+            && !line.contains('\'');
         let rest = &source[i..];
         let swap: Option<(&str, &str)> = [
             ("<=", "<"),
@@ -149,7 +205,11 @@ fn mutants(source: &str) -> Vec<(String, String)> {
         ]
         .into_iter()
         .find(|(from, _)| rest.starts_with(from));
-        if code_line && let Some((from, to)) = swap {
+        let arrow = i > 0 && bytes[i - 1] == b'=' && bytes[i] == b'>';
+        if code_line
+            && !arrow
+            && let Some((from, to)) = swap
+        {
             let mutated = format!("{}{}{}", &source[..i], to, &source[i + from.len()..]);
             out.push((format!("`{from}` -> `{to}` at byte {i}"), mutated));
             i += from.len();
@@ -285,14 +345,18 @@ fn event(id: String, trace: &str, parent: Option<&str>, kind: &str, metadata: Va
 
 /// A trace of `echo` and `refuse` calls whose arguments, keyword names,
 /// results, exception messages, trace id and event ids are hostile.
-fn hostile_trace(strings: &[String], module: &str, function: &str) -> String {
+fn hostile_trace(strings: &[String], module: &str, function: &str, keywords: bool) -> String {
     let trace = format!("t{}", strings[0]);
     let mut lines = Vec::new();
     for (n, chunk) in strings.chunks(4).enumerate() {
         let [a, b, c, d] = [0, 1, 2, 3].map(|i| chunk[i % chunk.len()].clone());
         let entry = format!("e{n}{a}");
         let args = json!([a, {b.clone(): c}]);
-        let kwargs = json!({d.clone(): [a, null, true, 1.5, -3]});
+        let kwargs = if keywords {
+            json!({d.clone(): [a, null, true, 1.5, -3]})
+        } else {
+            json!({})
+        };
         lines.push(event(
             entry.clone(),
             &trace,
@@ -335,7 +399,7 @@ fn hostile_trace_strings_parse_replay_exactly_and_never_run() {
     let dir = tempfile::tempdir().unwrap();
     let strings = hostile_strings(96);
     let trace = dir.path().join("hostile.jsonl");
-    std::fs::write(&trace, hostile_trace(&strings, "echo", "echo")).unwrap();
+    std::fs::write(&trace, hostile_trace(&strings, "echo", "echo", true)).unwrap();
     let tests = dir.path().join("tests");
     let example = Path::new(EXAMPLE).canonicalize().unwrap();
     let run = gen_tests(&trace, &tests, &example);
@@ -352,7 +416,7 @@ fn hostile_trace_strings_parse_replay_exactly_and_never_run() {
     let names = dir.path().join("names");
     for (k, name) in strings.iter().take(12).enumerate() {
         let trace = dir.path().join(format!("names-{k}.jsonl"));
-        std::fs::write(&trace, hostile_trace(&strings[k..k + 4], name, name)).unwrap();
+        std::fs::write(&trace, hostile_trace(&strings[k..k + 4], name, name, true)).unwrap();
         gen_tests(&trace, &names, &example);
     }
     let parse = Command::new(&python)
@@ -386,4 +450,98 @@ fn hostile_trace_strings_parse_replay_exactly_and_never_run() {
     );
     assert!(!dir.path().join("PWNED").exists());
     assert!(!tests.join("PWNED").exists());
+}
+
+#[test]
+fn generated_jest_tests_pass_on_the_example_and_kill_its_mutants() {
+    let Some(jest) = jest() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original");
+    copy_dir(Path::new(JS_EXAMPLE), &original);
+    let tests = dir.path().join("tests");
+    gen_tests_for("jest", Path::new(JS_TRACE), &tests, &original);
+    for file in std::fs::read_dir(&tests).unwrap() {
+        let check = Command::new("node")
+            .arg("--check")
+            .arg(file.unwrap().path())
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", text(&check.stderr));
+    }
+    let green = run_jest(&jest, &tests);
+    assert!(
+        green.status.success(),
+        "generated tests fail on the example:\n{}",
+        text(&green.stderr)
+    );
+
+    let file = "shop/pricing.js";
+    let source = std::fs::read_to_string(original.join(file)).unwrap();
+    let all = mutants(&source);
+    assert!(all.len() >= 10, "{} mutants", all.len());
+    let mut survivors = Vec::new();
+    for (n, (what, mutated)) in all.iter().enumerate() {
+        let copy = dir.path().join(format!("mutant-{n}"));
+        copy_dir(Path::new(JS_EXAMPLE), &copy);
+        std::fs::write(copy.join(file), mutated).unwrap();
+        let mutant_tests = dir.path().join(format!("mutant-{n}-tests"));
+        gen_tests_for("jest", Path::new(JS_TRACE), &mutant_tests, &copy);
+        if run_jest(&jest, &mutant_tests).status.success() {
+            survivors.push(what.clone());
+        }
+    }
+    eprintln!(
+        "jest mutants killed: {} of {}; survivors: {survivors:?}",
+        all.len() - survivors.len(),
+        all.len()
+    );
+    assert!(survivors.is_empty(), "surviving mutants: {survivors:?}");
+}
+
+#[test]
+fn hostile_trace_strings_give_jest_files_that_replay_exactly_and_never_run() {
+    let Some(jest) = jest() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let strings = hostile_strings(96);
+    let trace = dir.path().join("hostile.jsonl");
+    std::fs::write(
+        &trace,
+        hostile_trace(&strings, "echo/index.js", "echo", false),
+    )
+    .unwrap();
+    let tests = dir.path().join("tests");
+    let example = Path::new(JS_EXAMPLE).canonicalize().unwrap();
+    let run = gen_tests_for("jest", &trace, &tests, &example);
+    assert!(
+        text(&run.stdout).contains("wrote "),
+        "{}",
+        text(&run.stdout)
+    );
+
+    let names = dir.path().join("names");
+    for (k, name) in strings.iter().take(12).enumerate() {
+        let trace = dir.path().join(format!("names-{k}.jsonl"));
+        std::fs::write(&trace, hostile_trace(&strings[k..k + 4], name, name, false)).unwrap();
+        gen_tests_for("jest", &trace, &names, &example);
+    }
+    for dir in [&tests, &names] {
+        for file in std::fs::read_dir(dir).unwrap() {
+            let check = Command::new("node")
+                .arg("--check")
+                .arg(file.unwrap().path())
+                .output()
+                .unwrap();
+            assert!(check.status.success(), "{}", text(&check.stderr));
+        }
+    }
+
+    let replay = run_jest(&jest, &tests);
+    assert!(replay.status.success(), "{}", text(&replay.stderr));
+    assert!(
+        text(&replay.stderr).contains(" passed, "),
+        "{}",
+        text(&replay.stderr)
+    );
+    assert!(!tests.join("PWNED").exists());
+    assert!(!dir.path().join("PWNED").exists());
 }

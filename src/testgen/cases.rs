@@ -295,6 +295,9 @@ pub struct Selection<'a> {
     pub function: Option<&'a str>,
     pub boundaries: &'a [String],
     pub only_failing: bool,
+    /// Whether the language has keyword arguments (Python does, JavaScript
+    /// does not).
+    pub keyword_arguments: bool,
 }
 
 /// The cases of the chosen traces, in file order, and the skipped calls.
@@ -380,6 +383,9 @@ fn case_of<'m>(
     let m = meta_of(&entry);
     let (target, function) = target_of(m)?;
     let (args, kwargs) = arguments(m)?;
+    if !select.keyword_arguments && !kwargs.is_empty() {
+        return Err("keyword arguments have no JavaScript form".into());
+    }
     let exit = exit.ok_or("no function_exit recorded: the call never returned")?;
     let recorded = outcome(meta_of(&exit))?;
     let mut mocks: Vec<Mock> = Vec::new();

@@ -1,4 +1,5 @@
-//! `causeway gen-tests`: regression tests rendered from a recording.
+//! `causeway gen-tests`: pytest and Jest regression tests rendered from a
+//! recording.
 //!
 //! [`cases`] turns recorded calls into replayable cases (and says why the
 //! others get none); [`render`] lays the cases out in one file per trace and
@@ -21,6 +22,7 @@ pub use cases::{Case, Skipped};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Framework {
     Pytest,
+    Jest,
 }
 
 /// What to generate.
@@ -83,6 +85,7 @@ pub fn generate(
         function: opts.function.as_deref(),
         boundaries: &opts.boundaries,
         only_failing: opts.only_failing,
+        keyword_arguments: framework == Framework::Pytest,
     };
     let (found, skipped) = cases::collect(rec, &traces, &select);
     let tests_and_files = render::render(&found, framework, &opts.root_from_out)?;

@@ -12,10 +12,16 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value, context
 use std::collections::{BTreeMap, HashSet};
 
 /// The templates, embedded in the binary: (name, source).
-pub const TEMPLATES: [(&str, &str); 1] = [(
-    "pytest_replay.py.j2",
-    include_str!("../../templates/pytest_replay.py.j2"),
-)];
+pub const TEMPLATES: [(&str, &str); 2] = [
+    (
+        "pytest_replay.py.j2",
+        include_str!("../../templates/pytest_replay.py.j2"),
+    ),
+    (
+        "jest_replay.test.js.j2",
+        include_str!("../../templates/jest_replay.test.js.j2"),
+    ),
+];
 
 fn to_json(value: &Value) -> Result<serde_json::Value, Error> {
     if value.is_undefined() {
@@ -160,6 +166,7 @@ pub fn render(
     }
     let (template, prefix, suffix) = match framework {
         Framework::Pytest => ("pytest_replay.py.j2", "test_replay_", ".py"),
+        Framework::Jest => ("jest_replay.test.js.j2", "replay_", ".test.js"),
     };
     let mut files = Vec::new();
     let mut file_names = HashSet::new();
