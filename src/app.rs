@@ -192,6 +192,7 @@ fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<(), AppError>
         only_failing: args.only_failing,
         boundaries: args.boundary,
         root_from_out,
+        race_tests: args.race_tests,
     };
     let generated = crate::testgen::generate(&rec, &analysis, args.framework, &opts)?;
     let output_error = |path: &std::path::Path| {
@@ -214,9 +215,14 @@ fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<(), AppError>
     }
     writeln!(
         stdout,
-        "wrote {} test{} in {} file{} to {} from {}; {} call{} skipped",
+        "wrote {} test{}{} in {} file{} to {} from {}; {} call{} skipped",
         generated.tests,
         if generated.tests == 1 { "" } else { "s" },
+        if generated.race_tests > 0 {
+            format!(" ({} race stress)", generated.race_tests)
+        } else {
+            String::new()
+        },
         generated.files.len(),
         if generated.files.len() == 1 { "" } else { "s" },
         crate::report::printable(&args.out.display().to_string()),

@@ -64,6 +64,10 @@ pub struct GenTestsArgs {
     /// results; calls that did HTTP or database I/O are always replaced.
     #[arg(long, value_name = "GLOB")]
     pub boundary: Vec<String>,
+    /// Also write a stress test per race group (pytest only), in
+    /// `test_races.py`: it fails while the race is there.
+    #[arg(long)]
+    pub race_tests: bool,
     /// The project root the recorded modules are imported from.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,

@@ -545,3 +545,81 @@ fn hostile_trace_strings_give_jest_files_that_replay_exactly_and_never_run() {
     assert!(!tests.join("PWNED").exists());
     assert!(!dir.path().join("PWNED").exists());
 }
+
+const RACE_TRACE: &str = "fixtures/testgen/ledger-race.jsonl";
+
+/// `shop/ledger.py` with the race fixed: the read-modify-write holds a lock.
+const FIXED_LEDGER: &str = "\
+import threading
+
+BALANCE = 0
+FEE = 2
+LOCK = threading.Lock()
+
+
+def deposit(amount):
+    global BALANCE
+    with LOCK:
+        BALANCE = BALANCE + amount - FEE
+        return BALANCE
+
+
+def balance():
+    return BALANCE
+";
+
+#[test]
+fn race_stress_tests_fail_on_the_race_and_pass_once_it_is_fixed() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let racy = dir.path().join("racy");
+    copy_dir(Path::new(EXAMPLE), &racy);
+    let fixed = dir.path().join("fixed");
+    copy_dir(Path::new(EXAMPLE), &fixed);
+    std::fs::write(fixed.join("shop/ledger.py"), FIXED_LEDGER).unwrap();
+
+    let run = |root: &Path, out: &str| {
+        let tests = dir.path().join(out);
+        let gen_run = causeway(&[
+            "gen-tests",
+            RACE_TRACE,
+            "--race-tests",
+            "--out",
+            tests.to_str().unwrap(),
+            "--root",
+            root.to_str().unwrap(),
+        ]);
+        assert_eq!(gen_run.status.code(), Some(0), "{}", text(&gen_run.stderr));
+        assert!(
+            text(&gen_run.stdout).contains("(1 race stress)"),
+            "{}",
+            text(&gen_run.stdout)
+        );
+        pytest(&python, &tests.join("test_races.py"))
+    };
+    let red = run(&racy, "racy-tests");
+    assert!(!red.status.success(), "{}", text(&red.stdout));
+    assert!(
+        text(&red.stdout).contains("serial results"),
+        "{}",
+        text(&red.stdout)
+    );
+    let green = run(&fixed, "fixed-tests");
+    assert!(green.status.success(), "{}", text(&green.stdout));
+}
+
+#[test]
+fn race_tests_are_for_pytest_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&[
+        "gen-tests",
+        RACE_TRACE,
+        "--race-tests",
+        "--framework",
+        "jest",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pytest only"));
+}

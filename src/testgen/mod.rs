@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod literal;
+pub mod races;
 pub mod render;
 
 use crate::analysis::Analysis;
@@ -41,6 +42,8 @@ pub struct Options {
     /// The project root (where the recorded modules are imported from) as a
     /// path relative to the output directory.
     pub root_from_out: String,
+    /// Also write stress tests for the recording's race groups.
+    pub race_tests: bool,
 }
 
 /// One generated test file.
@@ -56,6 +59,8 @@ pub struct GeneratedFile {
 pub struct Generated {
     pub files: Vec<GeneratedFile>,
     pub tests: usize,
+    /// How many of the tests are race stress tests.
+    pub race_tests: usize,
     pub skipped: Vec<Skipped>,
     /// Why these traces were covered.
     pub coverage: String,
@@ -65,6 +70,8 @@ pub struct Generated {
 pub enum TestgenError {
     #[error("no trace `{0}` in the recording")]
     NoSuchTrace(String),
+    #[error("race stress tests are generated for pytest only")]
+    RacesNeedPytest,
     #[error("cannot render the {template} template: {source}")]
     Template {
         template: &'static str,
@@ -88,10 +95,34 @@ pub fn generate(
         keyword_arguments: framework == Framework::Pytest,
     };
     let (found, skipped) = cases::collect(rec, &traces, &select);
-    let tests_and_files = render::render(&found, framework, &opts.root_from_out)?;
+    let (mut tests, mut files) = render::render(&found, framework, &opts.root_from_out)?;
+    let mut race_count = 0;
+    if opts.race_tests {
+        if framework != Framework::Pytest {
+            return Err(TestgenError::RacesNeedPytest);
+        }
+        let all: HashSet<Sym> = rec.events.iter().map(|e| e.trace).collect();
+        let every = cases::Selection {
+            function: None,
+            only_failing: false,
+            ..select
+        };
+        let replayable = cases::collect(rec, &all, &every)
+            .0
+            .into_iter()
+            .map(|c| (c.entry, c))
+            .collect();
+        let race_cases = races::race_cases(rec, &analysis.races.groups, &replayable);
+        race_count = race_cases.len();
+        if !race_cases.is_empty() {
+            tests += race_cases.len();
+            files.push(render::render_races(&race_cases, &opts.root_from_out)?);
+        }
+    }
     Ok(Generated {
-        tests: tests_and_files.0,
-        files: tests_and_files.1,
+        tests,
+        race_tests: race_count,
+        files,
         skipped,
         coverage,
     })

@@ -12,10 +12,14 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value, context
 use std::collections::{BTreeMap, HashSet};
 
 /// The templates, embedded in the binary: (name, source).
-pub const TEMPLATES: [(&str, &str); 2] = [
+pub const TEMPLATES: [(&str, &str); 3] = [
     (
         "pytest_replay.py.j2",
         include_str!("../../templates/pytest_replay.py.j2"),
+    ),
+    (
+        "pytest_races.py.j2",
+        include_str!("../../templates/pytest_races.py.j2"),
     ),
     (
         "jest_replay.test.js.j2",
@@ -200,6 +204,27 @@ pub fn render(
         files.push(GeneratedFile { name, contents });
     }
     Ok((tests, files))
+}
+
+/// Renders the race stress tests of a recording (pytest only).
+pub fn render_races(
+    races: &[super::races::RaceCase],
+    root_from_out: &str,
+) -> Result<GeneratedFile, TestgenError> {
+    let template = "pytest_races.py.j2";
+    let contents = environment()
+        .get_template(template)
+        .and_then(|t| {
+            t.render(context! {
+                root => root_from_out,
+                races => Value::from_serialize(races),
+            })
+        })
+        .map_err(|source| TestgenError::Template { template, source })?;
+    Ok(GeneratedFile {
+        name: "test_races.py".into(),
+        contents,
+    })
 }
 
 #[cfg(test)]
