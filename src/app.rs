@@ -204,13 +204,30 @@ fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<(), AppError>
         let path = args.out.join(&file.name);
         std::fs::write(&path, &file.contents).map_err(output_error(&path))?;
     }
+    // One line per function and reason, in order of first appearance.
+    let mut groups: Vec<(&str, &str, &str, usize)> = Vec::new();
     for s in &generated.skipped {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == s.function && g.2 == s.reason)
+        {
+            Some(g) => g.3 += 1,
+            None => groups.push((&s.function, &s.event_id, &s.reason, 1)),
+        }
+    }
+    for (function, event, reason, count) in groups {
+        let calls = if count == 1 {
+            format!("event {}", crate::report::printable(event))
+        } else {
+            format!(
+                "{count} calls, first event {}",
+                crate::report::printable(event)
+            )
+        };
         writeln!(
             stdout,
-            "skipped {} (event {}): {}",
-            crate::report::printable(&s.function),
-            crate::report::printable(&s.event_id),
-            s.reason
+            "skipped {} ({calls}): {reason}",
+            crate::report::printable(function),
         )?;
     }
     writeln!(

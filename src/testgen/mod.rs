@@ -107,12 +107,10 @@ pub fn generate(
             only_failing: false,
             ..select
         };
-        let replayable = cases::collect(rec, &all, &every)
-            .0
-            .into_iter()
-            .map(|c| (c.entry, c))
-            .collect();
-        let race_cases = races::race_cases(rec, &analysis.races.groups, &replayable);
+        let (replayable, not_replayable) = cases::collect(rec, &all, &every);
+        let replayable = replayable.into_iter().map(|c| (c.entry, c)).collect();
+        let race_cases =
+            races::race_cases(rec, &analysis.races.groups, &replayable, &not_replayable);
         race_count = race_cases.len();
         if !race_cases.is_empty() {
             tests += race_cases.len();

@@ -8,7 +8,7 @@
 //! and both calls replay (importable, JSON arguments, no boundaries). Other
 //! groups get a test that is skipped with the reason.
 
-use super::cases::{Case, Recorded, is_identifier};
+use super::cases::{Case, Recorded, Skipped, is_identifier};
 use crate::analysis::race::RaceGroup;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
@@ -55,6 +55,7 @@ pub fn race_cases(
     rec: &Recording,
     groups: &[RaceGroup],
     cases: &HashMap<EventIdx, Case>,
+    skipped: &[Skipped],
 ) -> Vec<RaceCase> {
     let mut out: Vec<RaceCase> = Vec::new();
     let mut seen = Vec::new();
@@ -72,7 +73,7 @@ pub fn race_cases(
             "test_race_{}",
             super::render::slug(&variable, 48).trim_start_matches('_')
         );
-        let (check, skip_reason) = match check_of(rec, &variable, calls, cases) {
+        let (check, skip_reason) = match check_of(rec, &variable, calls, cases, skipped) {
             Ok(check) => (Some(check), None),
             Err(reason) => (None, Some(reason)),
         };
@@ -101,15 +102,21 @@ fn check_of(
     variable: &str,
     calls: (Option<EventIdx>, Option<EventIdx>),
     cases: &HashMap<EventIdx, Case>,
+    skipped: &[Skipped],
 ) -> Result<RaceCheck, String> {
     let (Some(a), Some(b)) = calls else {
         return Err("an access of the example pair happened outside any recorded call".into());
     };
     let replayable = |e: EventIdx| {
         cases.get(&e).cloned().ok_or_else(|| {
+            let id = rec.id_str(e);
+            let why = skipped
+                .iter()
+                .find(|s| s.event_id == id)
+                .map_or("it was left out", |s| s.reason.as_str());
             format!(
-                "the call {} cannot be replayed (see the skipped calls)",
-                crate::report::printable(rec.id_str(e))
+                "the racing call {} cannot be replayed: {why}",
+                crate::report::printable(id)
             )
         })
     };
