@@ -172,7 +172,7 @@ fn an_unknown_trace_id_is_an_error() {
 }
 
 /// The example's files that get mutated.
-const MUTATED: [&str; 2] = ["shop/pricing.py", "shop/ledger.py"];
+const MUTATED: [&str; 3] = ["shop/pricing.py", "shop/ledger.py", "shop/cart.py"];
 
 /// Mutants no replay can kill: the tests set the globals a call read to the
 /// recorded values, so the initial value of `BALANCE` does not matter.

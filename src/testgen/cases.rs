@@ -62,6 +62,9 @@ pub struct Case {
     pub mocks: Vec<Mock>,
     /// Module globals the call read and wrote.
     pub state: Vec<StateVar>,
+    /// For a method call on an object the recorder labelled: the object,
+    /// rebuilt from its recorded attributes.
+    pub receiver: Option<Receiver>,
     #[serde(skip)]
     pub entry: EventIdx,
 }
@@ -75,6 +78,28 @@ pub struct StateVar {
     pub name: String,
     pub before: Option<Recorded>,
     pub after: Option<Recorded>,
+}
+
+/// The object a method was called on: an instance of the class the method
+/// belongs to, made without `__init__`, with the attributes the trace
+/// recorded before the call; `after` holds the attributes the call wrote.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Receiver {
+    pub label: String,
+    pub attributes: Map<String, Value>,
+    pub after: Map<String, Value>,
+}
+
+/// `(label, attribute)` of a variable naming an object's attribute
+/// (`Account#3.balance`).
+pub fn object_attribute(variable: &str) -> Option<(&str, &str)> {
+    let (label, attr) = variable.split_once('.')?;
+    let (class, number) = label.split_once('#')?;
+    (is_identifier(class)
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && is_identifier(attr))
+    .then_some((label, attr))
 }
 
 /// A recorded value, wrapped so that a recorded `null` differs from none.
@@ -99,6 +124,9 @@ pub struct CallIndex {
     pub children: HashMap<EventIdx, Vec<EventIdx>>,
     /// Function entries with an `http_request` or `db_query` below them.
     pub did_io: HashSet<EventIdx>,
+    /// Per object label (`Account#3`, as the Python recorder names objects):
+    /// its attribute accesses, file order.
+    pub object_accesses: HashMap<String, Vec<EventIdx>>,
 }
 
 impl CallIndex {
@@ -106,6 +134,7 @@ impl CallIndex {
         let mut exit_of = HashMap::new();
         let mut children: HashMap<EventIdx, Vec<EventIdx>> = HashMap::new();
         let mut did_io = HashSet::new();
+        let mut object_accesses: HashMap<String, Vec<EventIdx>> = HashMap::new();
         // Exits without a parent pair with entries as a stack per line of
         // execution.
         let mut stacks: HashMap<u32, Vec<EventIdx>> = HashMap::new();
@@ -130,6 +159,16 @@ impl CallIndex {
                         exit_of.insert(entry, idx);
                     }
                 }
+                EventKind::StateRead | EventKind::StateWrite => {
+                    if let Some((label, _)) =
+                        event.subject.and_then(|v| object_attribute(rec.str(v)))
+                    {
+                        object_accesses
+                            .entry(label.to_string())
+                            .or_default()
+                            .push(idx);
+                    }
+                }
                 EventKind::HttpRequest | EventKind::DbQuery => {
                     let mut current = event.parent;
                     let mut steps = 0;
@@ -152,6 +191,7 @@ impl CallIndex {
             exit_of,
             children,
             did_io,
+            object_accesses,
         }
     }
 }
@@ -382,7 +422,20 @@ fn case_of<'m>(
 ) -> Result<Case, String> {
     let m = meta_of(&entry);
     let (target, function) = target_of(m)?;
-    let (args, kwargs) = arguments(m)?;
+    let label = receiver_label(m, &target);
+    let (args, kwargs) = match &label {
+        Some(_) => {
+            let mut without_self = m.clone();
+            if let Some(Value::Array(a)) = without_self.get_mut("args") {
+                a.remove(0);
+            }
+            arguments(&without_self)?
+        }
+        None => arguments(m)?,
+    };
+    if label.is_some() && !select.keyword_arguments {
+        return Err("methods are replayed for pytest only".into());
+    }
     if !select.keyword_arguments && !kwargs.is_empty() {
         return Err("keyword arguments have no JavaScript form".into());
     }
@@ -453,8 +506,104 @@ fn case_of<'m>(
         outcome: recorded,
         mocks,
         state: state_of(rec, index, entry, &mocked_children, modules),
+        receiver: match label {
+            Some(label) => Some(receiver(rec, index, entry, &mocked_children, label)?),
+            None => None,
+        },
         entry,
     })
+}
+
+/// The recorder's label of `self` (`<Account#3>` gives `Account#3`), when
+/// the call is a method of the class `self` is an instance of.
+fn receiver_label(meta: &Map<String, Value>, target: &Target) -> Option<String> {
+    let first = meta.get("args")?.as_array()?.first()?.as_object()?;
+    let repr = first.get("$repr")?.as_str()?;
+    let ty = first.get("$type")?.as_str()?;
+    let label = repr.strip_prefix('<')?.strip_suffix('>')?;
+    let (class_path, _) = target.path.split_at(target.path.len().checked_sub(1)?);
+    let class = format!("{}.{}", target.module, class_path.join("."));
+    let class_name = class_path.last()?;
+    (!class_path.is_empty()
+        && ty == class
+        && label.split_once('#').is_some_and(|(c, _)| c == class_name))
+    .then(|| label.to_string())
+}
+
+/// The receiver of a method call: the attributes of its object as the
+/// call's own subtree first read them (what the call saw, even of a list
+/// changed in place earlier), and as it last wrote them.
+fn receiver(
+    rec: &Recording,
+    index: &CallIndex,
+    entry: EventIdx,
+    mocked: &HashSet<EventIdx>,
+    label: String,
+) -> Result<Receiver, String> {
+    let inside = subtree(index, entry, mocked);
+    let during: Vec<EventIdx> = index
+        .object_accesses
+        .get(&label)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|a| inside.contains(a))
+        .collect();
+    let meta = metadata_of(rec, &during);
+    let mut attributes = Map::new();
+    let mut after = Map::new();
+    let mut seen = HashSet::new();
+    for a in &during {
+        let Some((_, attr)) = rec
+            .event(*a)
+            .subject
+            .and_then(|v| object_attribute(rec.str(v)))
+        else {
+            continue;
+        };
+        let value = meta
+            .get(a)
+            .and_then(|m| m.get("value"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let write = rec.event(*a).kind == EventKind::StateWrite;
+        if seen.insert(attr.to_string()) && !write {
+            if let Some(why) = not_json(&value) {
+                return Err(format!(
+                    "attribute `{attr}` of `self` ({}) is {why}",
+                    crate::report::printable(&label)
+                ));
+            }
+            attributes.insert(attr.to_string(), value.clone());
+        }
+        if write {
+            if not_json(&value).is_none() {
+                after.insert(attr.to_string(), value);
+            } else {
+                after.remove(attr);
+            }
+        }
+    }
+    Ok(Receiver {
+        label,
+        attributes,
+        after,
+    })
+}
+
+/// The events below a call, leaving out its mocked boundaries.
+fn subtree(index: &CallIndex, entry: EventIdx, mocked: &HashSet<EventIdx>) -> HashSet<EventIdx> {
+    let mut inside = HashSet::new();
+    let mut stack = vec![entry];
+    while let Some(e) = stack.pop() {
+        for &c in index.children.get(&e).into_iter().flatten() {
+            if !mocked.contains(&c) && inside.insert(c) {
+                stack.push(c);
+            }
+        }
+    }
+    inside
 }
 
 /// The module globals a call's own subtree (not its mocked boundaries)

@@ -14,7 +14,7 @@ from conftest import REPO_ROOT, record
 EXAMPLE = REPO_ROOT / "fixtures" / "testgen" / "python"
 
 DRIVER = """\
-from shop import ledger, pricing
+from shop import cart, ledger, pricing
 
 pricing.cart_total([{"sku": "A1", "unit_cents": 250, "quantity": 10}, {"sku": "B2", "unit_cents": 99, "quantity": 3}])
 pricing.line_total(100, 9)
@@ -28,6 +28,13 @@ try:
     pricing.line_total(100, 0)
 except pricing.PricingError:
     pass
+basket = cart.Cart("ada")
+basket.add(100, 2)
+basket.add(10, 3)
+try:
+    basket.add(50, 1)
+except cart.CartFull:
+    pass
 """
 
 # (file, text, replacement): a changed constant, a flipped comparison, ...
@@ -40,6 +47,10 @@ MUTANTS = [
     ("shop/pricing.py", 'f"quantity must be positive', 'f"quantity must be > 0'),
     ("shop/ledger.py", "FEE = 2", "FEE = 1"),
     ("shop/ledger.py", "seen + amount - FEE", "seen + amount"),
+    ("shop/cart.py", "CAPACITY = 5", "CAPACITY = 6"),
+    ("shop/cart.py", "self.count + quantity > self.CAPACITY", "self.count + quantity >= self.CAPACITY"),
+    ("shop/cart.py", "self.cents = 0", "self.cents = 1"),
+    ("shop/cart.py", "self.count += quantity", "self.count -= quantity"),
 ]
 
 
@@ -75,7 +86,7 @@ def test_generated_tests_replay_a_real_recording_and_kill_mutants(tmp_path, caus
     assert "from the traces that contain an error" in summary, summary
     green = run_pytest(tmp_path / "tests")
     assert green.returncode == 0, green.stdout
-    assert "11 passed" in green.stdout, green.stdout
+    assert "15 passed" in green.stdout, green.stdout
 
     survivors = []
     for n, (path, text, replacement) in enumerate(MUTANTS):
