@@ -364,6 +364,12 @@ pub fn collect(
             }
         }
     }
+    // Every access of these traces too: calls read their state from them.
+    // One read of the input for all cases.
+    wanted.extend(rec.indices().filter(|&i| {
+        let e = rec.event(i);
+        e.access_class().is_some() && traces.contains(&e.trace)
+    }));
     let meta = metadata_of(rec, &wanted);
     let modules: HashSet<String> = meta
         .values()
@@ -505,9 +511,16 @@ fn case_of<'m>(
         kwargs,
         outcome: recorded,
         mocks,
-        state: state_of(rec, index, entry, &mocked_children, modules),
+        state: state_of(rec, index, entry, &mocked_children, modules, meta_of),
         receiver: match label {
-            Some(label) => Some(receiver(rec, index, entry, &mocked_children, label)?),
+            Some(label) => Some(receiver(
+                rec,
+                index,
+                entry,
+                &mocked_children,
+                label,
+                meta_of,
+            )?),
             None => None,
         },
         entry,
@@ -533,12 +546,13 @@ fn receiver_label(meta: &Map<String, Value>, target: &Target) -> Option<String> 
 /// The receiver of a method call: the attributes of its object as the
 /// call's own subtree first read them (what the call saw, even of a list
 /// changed in place earlier), and as it last wrote them.
-fn receiver(
+fn receiver<'m>(
     rec: &Recording,
     index: &CallIndex,
     entry: EventIdx,
     mocked: &HashSet<EventIdx>,
     label: String,
+    meta_of: &dyn Fn(&EventIdx) -> &'m Map<String, Value>,
 ) -> Result<Receiver, String> {
     let inside = subtree(index, entry, mocked);
     let during: Vec<EventIdx> = index
@@ -550,7 +564,6 @@ fn receiver(
         .copied()
         .filter(|a| inside.contains(a))
         .collect();
-    let meta = metadata_of(rec, &during);
     let mut attributes = Map::new();
     let mut after = Map::new();
     let mut seen = HashSet::new();
@@ -562,11 +575,7 @@ fn receiver(
         else {
             continue;
         };
-        let value = meta
-            .get(a)
-            .and_then(|m| m.get("value"))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let value = meta_of(a).get("value").cloned().unwrap_or(Value::Null);
         let write = rec.event(*a).kind == EventKind::StateWrite;
         if seen.insert(attr.to_string()) && !write {
             if let Some(why) = not_json(&value) {
@@ -608,12 +617,13 @@ fn subtree(index: &CallIndex, entry: EventIdx, mocked: &HashSet<EventIdx>) -> Ha
 
 /// The module globals a call's own subtree (not its mocked boundaries)
 /// read and wrote, in order of first access.
-fn state_of(
+fn state_of<'m>(
     rec: &Recording,
     index: &CallIndex,
     entry: EventIdx,
     mocked: &HashSet<EventIdx>,
     modules: &HashSet<String>,
+    meta_of: &dyn Fn(&EventIdx) -> &'m Map<String, Value>,
 ) -> Vec<StateVar> {
     let mut accesses = Vec::new();
     let mut stack = vec![entry];
@@ -629,10 +639,9 @@ fn state_of(
         }
     }
     accesses.sort_unstable();
-    let meta = metadata_of(rec, &accesses);
     let mut state: Vec<StateVar> = Vec::new();
     for a in accesses {
-        let Some(m) = meta.get(&a) else { continue };
+        let m = meta_of(&a);
         let Some(variable) = m.get("variable").and_then(Value::as_str) else {
             continue;
         };

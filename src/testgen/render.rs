@@ -145,26 +145,26 @@ pub fn render(
 ) -> Result<(usize, Vec<GeneratedFile>), TestgenError> {
     let env = environment();
     let mut by_trace: BTreeMap<usize, (String, Vec<Case>)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut order: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen = HashSet::new();
     for case in cases {
-        let pos = order
-            .iter()
-            .position(|t| *t == case.trace)
-            .unwrap_or_else(|| {
-                order.push(case.trace.clone());
-                order.len() - 1
-            });
+        let next = order.len();
+        let pos = *order.entry(case.trace.clone()).or_insert(next);
         let entry = by_trace
             .entry(pos)
             .or_insert_with(|| (case.trace.clone(), Vec::new()));
         // The same call with the same outcome is one test.
-        if !entry.1.iter().any(|c| {
-            c.target == case.target
-                && c.args == case.args
-                && c.kwargs == case.kwargs
-                && c.outcome == case.outcome
-                && c.mocks == case.mocks
-        }) {
+        let key = serde_json::to_string(&(
+            &case.target,
+            &case.args,
+            &case.kwargs,
+            &case.outcome,
+            &case.mocks,
+            &case.state,
+            &case.receiver,
+        ))
+        .unwrap_or_default();
+        if seen.insert((pos, key)) {
             entry.1.push(case.clone());
         }
     }
