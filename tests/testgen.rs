@@ -623,3 +623,36 @@ fn race_tests_are_for_pytest_only() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("pytest only"));
 }
+
+#[test]
+fn calls_recorded_with_different_outcomes_for_the_same_inputs_get_no_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = |n: u32, result: u32| {
+        [
+            event(
+                format!("in{n}"),
+                "t",
+                None,
+                "function_entry",
+                json!({"function": "shop.ids.next_id", "module": "shop.ids", "args": []}),
+            ),
+            event(
+                format!("out{n}"),
+                "t",
+                Some(&format!("in{n}")),
+                "function_exit",
+                json!({"return_value": result}),
+            ),
+        ]
+        .join("\n")
+    };
+    let trace = dir.path().join("ids.jsonl");
+    std::fs::write(&trace, [call(1, 1), call(2, 2)].join("\n") + "\n").unwrap();
+    let out = gen_tests(&trace, &dir.path().join("tests"), Path::new(EXAMPLE));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("skipped shop.ids.next_id (2 calls, first event in1): the same inputs were recorded with different outcomes"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wrote 0 tests in 0 files"), "{stdout}");
+}

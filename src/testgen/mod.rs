@@ -94,7 +94,8 @@ pub fn generate(
         only_failing: opts.only_failing,
         keyword_arguments: framework == Framework::Pytest,
     };
-    let (found, skipped) = cases::collect(rec, &traces, &select);
+    let (found, mut skipped) = cases::collect(rec, &traces, &select);
+    let found = consistent(found, &mut skipped);
     let (mut tests, mut files) = render::render(&found, framework, &opts.root_from_out)?;
     let mut race_count = 0;
     if opts.race_tests {
@@ -124,6 +125,57 @@ pub fn generate(
         skipped,
         coverage,
     })
+}
+
+/// Drops the calls that were recorded with different outcomes for the same
+/// inputs (arguments, state read, boundary results): they depend on
+/// something the trace did not record, and a test of either would fail.
+fn consistent(found: Vec<Case>, skipped: &mut Vec<Skipped>) -> Vec<Case> {
+    use std::collections::HashMap;
+    let key = |c: &Case| {
+        serde_json::to_string(&(
+            &c.target,
+            &c.args,
+            &c.kwargs,
+            &c.mocks,
+            &c.state
+                .iter()
+                .map(|s| (&s.module, &s.name, &s.before))
+                .collect::<Vec<_>>(),
+            &c.receiver.as_ref().map(|r| &r.attributes),
+        ))
+        .unwrap_or_default()
+    };
+    let mut outcomes: HashMap<String, &cases::Outcome> = HashMap::new();
+    let mut conflicting = HashSet::new();
+    for case in &found {
+        let k = key(case);
+        match outcomes.get(&k) {
+            Some(o) if **o != case.outcome => {
+                conflicting.insert(k);
+            }
+            Some(_) => {}
+            None => {
+                outcomes.insert(k, &case.outcome);
+            }
+        }
+    }
+    if conflicting.is_empty() {
+        return found;
+    }
+    let mut kept = Vec::new();
+    for case in found {
+        if conflicting.contains(&key(&case)) {
+            skipped.push(Skipped {
+                event_id: case.entry_id.clone(),
+                function: case.function.clone(),
+                reason: "the same inputs were recorded with different outcomes: the call depends on state the trace did not record".into(),
+            });
+        } else {
+            kept.push(case);
+        }
+    }
+    kept
 }
 
 fn chosen_traces(
