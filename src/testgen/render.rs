@@ -104,7 +104,9 @@ fn scalar_words(value: &serde_json::Value, words: &mut Vec<String>) {
 
 /// `test_<function>_<inputs>[_raises_<type>]`, unique within `taken`.
 fn test_name(case: &Case, taken: &mut HashSet<String>) -> String {
-    let function = slug(case.target.path.last().map_or("call", String::as_str), 32);
+    // `Class.method` keeps its class: `test_cart_add_...`.
+    let tail = &case.target.path[case.target.path.len().saturating_sub(2)..];
+    let function = slug(&tail.join("_"), 32);
     let mut words = Vec::new();
     case.args.iter().for_each(|a| scalar_words(a, &mut words));
     scalar_words(&serde_json::Value::Object(case.kwargs.clone()), &mut words);
@@ -117,7 +119,17 @@ fn test_name(case: &Case, taken: &mut HashSet<String>) -> String {
             &function
         }
     );
-    let inputs = slug(&words.join("_"), 40);
+    // Whole words only, up to 40 characters.
+    let mut inputs = String::new();
+    for word in words.iter().map(|w| slug(w, 40)) {
+        if inputs.len() + word.len() + 1 > 40 {
+            break;
+        }
+        if !inputs.is_empty() {
+            inputs.push('_');
+        }
+        inputs.push_str(&word);
+    }
     if !inputs.is_empty() {
         name.push('_');
         name.push_str(&inputs);
