@@ -248,6 +248,13 @@ pub fn target_of(meta: &Map<String, Value>) -> Result<(Target, String), String> 
     if module == "__main__" {
         return Err("module `__main__` is a script, not importable".into());
     }
+    let last = module.rsplit(['.', '/']).next().unwrap_or(module);
+    if last.starts_with("test_") || last.ends_with("_test") || last == "conftest" {
+        return Err(format!(
+            "`{}` is a test module: the test itself replays it",
+            crate::report::printable(module)
+        ));
+    }
     let inner = function
         .strip_prefix(module)
         .and_then(|rest| rest.strip_prefix('.'))
