@@ -656,3 +656,90 @@ fn calls_recorded_with_different_outcomes_for_the_same_inputs_get_no_test() {
     );
     assert!(stdout.contains("wrote 0 tests in 0 files"), "{stdout}");
 }
+
+fn gen_with(extra: &[&str], out: &Path) -> String {
+    let mut args = vec![
+        "gen-tests",
+        SHOP_TRACE,
+        "--root",
+        EXAMPLE,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = causeway(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    text(&run.stdout)
+}
+
+fn only_file(dir: &Path) -> String {
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap()
+}
+
+#[test]
+fn function_and_only_failing_select_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gen_with(&["--function", "*.line_total"], &dir.path().join("a"));
+    assert!(out.contains("wrote 5 tests"), "{out}");
+    let out = gen_with(&["--only-failing"], &dir.path().join("b"));
+    assert!(out.contains("wrote 2 tests"), "{out}");
+    let file = only_file(&dir.path().join("b"));
+    assert!(file.contains("def test_line_total_100_0_raises_pricingerror():"));
+    assert!(file.contains("def test_cart_add_50_1_raises_cartfull():"));
+}
+
+#[test]
+fn a_boundary_given_by_glob_is_replaced_and_checked() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    let out = gen_with(
+        &[
+            "--function",
+            "*.cart_total",
+            "--boundary",
+            "shop.pricing.line_total",
+        ],
+        &tests,
+    );
+    assert!(out.contains("wrote 1 test "), "{out}");
+    let file = only_file(&tests);
+    assert!(
+        file.contains(r#""target": {"module": "shop.pricing", "path": ["line_total"]}"#),
+        "{file}"
+    );
+    assert!(pytest(&python, &tests).status.success());
+
+    // The boundary is replaced: breaking it does not fail the test; calling
+    // it differently does.
+    let copy = dir.path().join("copy");
+    copy_dir(Path::new(EXAMPLE), &copy);
+    let pricing = copy.join("shop/pricing.py");
+    let source = std::fs::read_to_string(&pricing).unwrap();
+    let broken = source.replace("    total = unit_cents * quantity\n", "    total = 0\n");
+    std::fs::write(&pricing, &broken).unwrap();
+    let tests2 = dir.path().join("tests2");
+    let run = causeway(&[
+        "gen-tests",
+        SHOP_TRACE,
+        "--root",
+        copy.to_str().unwrap(),
+        "--out",
+        tests2.to_str().unwrap(),
+        "--function",
+        "*.cart_total",
+        "--boundary",
+        "shop.pricing.line_total",
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    assert!(pytest(&python, &tests2).status.success());
+    let swapped = source.replace(
+        r#"line_total(item["unit_cents"], item["quantity"])"#,
+        r#"line_total(item["quantity"], item["unit_cents"])"#,
+    );
+    assert_ne!(swapped, source);
+    std::fs::write(&pricing, swapped).unwrap();
+    assert!(!pytest(&python, &tests2).status.success());
+}
