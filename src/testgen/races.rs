@@ -4,11 +4,12 @@
 //! the trace recorded before them).
 //!
 //! The invariant is inferred only where the test can set and read the
-//! variable, that is a module global (`module.name`) of a recorded module,
+//! variable, a module global (`module.name`) of a recorded module or an
+//! attribute of the one object both calls are methods of (`Counter#1.value`),
 //! and both calls replay (importable, JSON arguments, no boundaries). Other
 //! groups get a test that is skipped with the reason.
 
-use super::cases::{Case, Recorded, Skipped, is_identifier};
+use super::cases::{Case, Recorded, Skipped, is_identifier, object_attribute};
 use crate::analysis::race::RaceGroup;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
@@ -30,11 +31,15 @@ pub struct RaceCase {
     pub skip_reason: Option<String>,
 }
 
-/// What a stress test runs and checks.
+/// What a stress test runs and checks: a module global (`module.name`),
+/// or the attribute `name` of one object both calls are methods of.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RaceCheck {
     pub module: String,
     pub name: String,
+    /// For an attribute: the object's attributes as the calls first read
+    /// them; the object is made from the first call's class.
+    pub object: Option<serde_json::Map<String, serde_json::Value>>,
     pub initial: Recorded,
     pub calls: [Case; 2],
     pub rounds: u32,
@@ -124,6 +129,31 @@ fn check_of(
     if !first.mocks.is_empty() || !second.mocks.is_empty() {
         return Err("a racing call has I/O boundaries".into());
     }
+    if let Some((label, attr)) = object_attribute(variable) {
+        let (Some(ra), Some(rb)) = (&first.receiver, &second.receiver) else {
+            return Err(format!(
+                "`{}` is an attribute, but the racing calls are not both methods of its object",
+                crate::report::printable(variable)
+            ));
+        };
+        if ra.label != label || rb.label != label {
+            return Err("the racing calls are methods of different objects".into());
+        }
+        let mut attributes = rb.attributes.clone();
+        attributes.extend(ra.attributes.clone());
+        let initial = attributes
+            .get(attr)
+            .cloned()
+            .ok_or("no value of the attribute was recorded before the racing calls")?;
+        return Ok(RaceCheck {
+            module: first.target.module.clone(),
+            name: attr.to_string(),
+            object: Some(attributes),
+            initial: Recorded { value: initial },
+            calls: [first, second],
+            rounds: ROUNDS,
+        });
+    }
     let state = first
         .state
         .iter()
@@ -137,6 +167,7 @@ fn check_of(
     Ok(RaceCheck {
         module: state.module.clone(),
         name: state.name.clone(),
+        object: None,
         initial,
         calls: [first, second],
         rounds: ROUNDS,
