@@ -5,7 +5,7 @@
 #
 #   bench/run.sh                      # 1M and 10M events, 5 runs each
 #   SIZES="1000000" RUNS=3 bench/run.sh
-#   SHAPES="typical hot-variable" bench/run.sh
+#   SHAPES="typical hot-variable" bench/run.sh   # measures these again, keeps the rest
 #
 # Traces are generated once into $BENCH_DIR (default /tmp/causeway-bench;
 # the 10M files take about 20 GB) and reused while their size matches.
@@ -47,7 +47,16 @@ print(seconds, rss)
 PY
 }
 
-printf 'shape\tevents\tbytes\tprogram\trun\tseconds\trss_kb\n' >"$RESULTS"
+# Rows of earlier runs stay for the shapes and sizes not measured now, so
+# one shape can be measured again without redoing the rest.
+if [ -s "$RESULTS" ]; then
+    awk -F'\t' -v sizes=" $SIZES " -v shapes=" $SHAPES " \
+        'NR == 1 || !(index(sizes, " " $2 " ") && index(shapes, " " $1 " "))' \
+        "$RESULTS" >"$RESULTS.kept"
+    mv "$RESULTS.kept" "$RESULTS"
+else
+    printf 'shape\tevents\tbytes\tprogram\trun\tseconds\trss_kb\n' >"$RESULTS"
+fi
 for size in $SIZES; do
     for shape in $SHAPES; do
         trace="$BENCH_DIR/$shape-$size.jsonl"

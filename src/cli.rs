@@ -34,6 +34,14 @@ pub enum Command {
     /// reads the original files. Exit codes: 0 converted, 1 converted with
     /// some records skipped (listed on standard error), 2 could not convert.
     Convert(ConvertArgs),
+    /// Generate regression tests that replay the calls a trace recorded.
+    ///
+    /// Each recorded call of an importable function with JSON arguments
+    /// becomes a test asserting its recorded return value or exception, with
+    /// its I/O boundaries replaced by their recorded results. Calls that
+    /// cannot be replayed are listed on standard error with the reason.
+    /// Exit codes: 0 tests written, 2 could not read the input or write.
+    GenTests(GenTestsArgs),
 }
 
 /// How input files are read.
@@ -64,6 +72,43 @@ impl InputArgs {
             shiviz_delimiter: self.shiviz_delimiter.clone(),
         }
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenTestsArgs {
+    /// Trace files; several form one recording.
+    #[arg(required = true, value_name = "TRACE")]
+    pub files: Vec<PathBuf>,
+    /// Test framework to write for.
+    #[arg(long, value_enum, default_value_t = crate::testgen::Framework::Pytest)]
+    pub framework: crate::testgen::Framework,
+    /// Directory to write the test files to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only this trace (default: the traces that contain an error, or every
+    /// trace when none does).
+    #[arg(long, value_name = "ID", conflicts_with = "all_traces")]
+    pub trace_id: Option<String>,
+    /// Every trace, not only those that contain an error.
+    #[arg(long)]
+    pub all_traces: bool,
+    /// Only calls of functions whose recorded name matches this glob (`*`, `?`).
+    #[arg(long, value_name = "GLOB")]
+    pub function: Option<String>,
+    /// Only calls that raised.
+    #[arg(long)]
+    pub only_failing: bool,
+    /// Functions (glob on the recorded name) to replace by their recorded
+    /// results; calls that did HTTP or database I/O are always replaced.
+    #[arg(long, value_name = "GLOB")]
+    pub boundary: Vec<String>,
+    /// Also write a stress test per race group (pytest only), in
+    /// `test_races.py`: it fails while the race is there.
+    #[arg(long)]
+    pub race_tests: bool,
+    /// The project root the recorded modules are imported from.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

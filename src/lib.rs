@@ -14,6 +14,9 @@
 //! 4. [`report`] turns the findings into one [`report::Report`] and renders
 //!    it as text, JSON, SARIF, JUnit, Markdown or GitHub annotations.
 //!
+//! 5. [`testgen`] renders regression tests (pytest, Jest) that replay recorded
+//!    calls.
+//!
 //! [`app`] wires the stages together for the command line, with the
 //! project's policy from [`config`] (`causeway.toml`: severities, ignore
 //! rules, redaction) and [`baseline`] (findings accepted by fingerprint).
@@ -27,6 +30,7 @@ pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod report;
+pub mod testgen;
 
 #[cfg(test)]
 mod testutil;

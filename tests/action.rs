@@ -432,18 +432,23 @@ fn bad_inputs_exit_2_with_an_annotation() {
 
 #[cfg(unix)]
 #[test]
-fn replay_tests_without_gen_tests_warn_and_keep_the_exit_code() {
+fn replay_tests_are_generated_and_keep_the_exit_code() {
     let ws = Workspace::new();
     let step = ws.run(&[
         ("traces", &format!("{HOSTILE_DIR}/racy trace.jsonl")),
         ("replay-tests", "pytest:tests/replay"),
     ]);
     assert_eq!(step.code(), 1, "{}", step.log());
+    assert!(!step.log().contains("::warning"), "{}", step.log());
+    let generated: Vec<String> = std::fs::read_dir(ws.path().join("tests/replay"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(
-        step.log()
-            .contains("::warning title=causeway action::replay-tests needs causeway gen-tests"),
-        "{}",
-        step.log()
+        generated
+            .iter()
+            .any(|name| name.starts_with("test_") && name.ends_with(".py")),
+        "{generated:?}"
     );
 }
 
