@@ -52,3 +52,29 @@ def test_fixed_bank_has_no_race(tmp_path, causeway):
     assert report["races"] == []
     assert report["summary"]["racy_events"] == 0
     assert report["summary"]["events"] > 500  # it did record the run
+
+
+def test_replay_tests_generated_from_the_bank_trace_pass(tmp_path, causeway):
+    """`causeway gen-tests` on the recorded bank writes pytest tests that
+    pass against the example; the calls it cannot replay (methods of a bank
+    that holds a lock) are listed, not silently dropped."""
+    import subprocess
+    import sys
+
+    trace = tmp_path / "fixed.jsonl"
+    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    out = tmp_path / "replay"
+    generated = subprocess.run(
+        [str(causeway), "gen-tests", str(trace), "--all-traces", "--root", str(EXAMPLE), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert "skipped bank.accounts.Bank.transfer" in generated.stdout + generated.stderr
+    tests = sorted(out.glob("test_*.py"))
+    assert tests, generated.stdout + generated.stderr
+
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(out)], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    passed = re.search(r"(\d+) passed", run.stdout)
+    assert passed and int(passed.group(1)) >= 1, run.stdout
