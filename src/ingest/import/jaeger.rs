@@ -12,7 +12,7 @@
 use super::event::Notes;
 use super::ids;
 use super::json::{self, Doc, Problem};
-use super::span::{Link, Span, SpanEvent, SpanKind};
+use super::span::{Link, Reporting, Span, SpanEvent, SpanKind};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -45,27 +45,17 @@ struct Reader<'d, 'n> {
     spans: Vec<Span>,
 }
 
+impl Reporting for Reader<'_, '_> {
+    fn doc(&self) -> &Doc<'_> {
+        self.doc
+    }
+
+    fn notes(&mut self) -> &mut Notes {
+        self.notes
+    }
+}
+
 impl<'d> Reader<'d, '_> {
-    fn line(&self, at: &str) -> u32 {
-        self.doc.line_of(at)
-    }
-
-    fn skip(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
-        let line = self.line(problem.at);
-        self.notes.skipped(
-            line,
-            format!("{}; {what} skipped", problem.describe(record)),
-        );
-    }
-
-    fn warn(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
-        let line = self.line(problem.at);
-        self.notes.warn(
-            line,
-            format!("{}; {what} ignored", problem.describe(record)),
-        );
-    }
-
     fn root(&mut self, root: &'d RawValue) {
         let traces: Vec<(String, &'d RawValue)> = if root.get().starts_with('[') {
             match json::as_array(root) {

@@ -12,7 +12,7 @@
 use super::event::Notes;
 use super::ids;
 use super::json::{self, Doc, Object, Problem};
-use super::span::{Link, Span, SpanEvent, SpanKind};
+use super::span::{Link, Reporting, Span, SpanEvent, SpanKind};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -86,27 +86,17 @@ struct Reader<'d, 'n> {
     spans: Vec<Span>,
 }
 
+impl Reporting for Reader<'_, '_> {
+    fn doc(&self) -> &Doc<'_> {
+        self.doc
+    }
+
+    fn notes(&mut self) -> &mut Notes {
+        self.notes
+    }
+}
+
 impl<'d> Reader<'d, '_> {
-    fn line(&self, at: &str) -> u32 {
-        self.doc.line_of(at)
-    }
-
-    fn skip(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
-        let line = self.line(problem.at);
-        self.notes.skipped(
-            line,
-            format!("{}; {what} skipped", problem.describe(record)),
-        );
-    }
-
-    fn warn(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
-        let line = self.line(problem.at);
-        self.notes.warn(
-            line,
-            format!("{}; {what} ignored", problem.describe(record)),
-        );
-    }
-
     /// One `ExportTraceServiceRequest`.
     fn request(&mut self, raw: &'d RawValue, path: &str) {
         let request = match json::as_object(raw) {

@@ -22,9 +22,37 @@
 //! `:end`, `:event:<n>`, `:link:<n>:send` / `:receive` for the others.
 
 use super::event::{Notes, V1Event, sort_by_time_keeping_lines};
+use super::json::{Doc, Problem};
 use crate::model::EventKind;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+
+/// Problem reporting shared by the span readers: a problem's line in the
+/// document, and a note that the record was skipped or a field ignored.
+pub(super) trait Reporting {
+    fn doc(&self) -> &Doc<'_>;
+    fn notes(&mut self) -> &mut Notes;
+
+    fn line(&self, at: &str) -> u32 {
+        self.doc().line_of(at)
+    }
+
+    fn skip(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
+        let line = self.line(problem.at);
+        self.notes().skipped(
+            line,
+            format!("{}; {what} skipped", problem.describe(record)),
+        );
+    }
+
+    fn warn(&mut self, problem: &Problem<'_>, record: &str, what: &str) {
+        let line = self.line(problem.at);
+        self.notes().warn(
+            line,
+            format!("{}; {what} ignored", problem.describe(record)),
+        );
+    }
+}
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
