@@ -314,7 +314,7 @@ impl<'a> FastEvent<'a> {
 
 /// A string that borrows from the input when it has no escapes.
 #[derive(Deserialize)]
-struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+pub(crate) struct Text<'a>(#[serde(borrow)] pub(crate) Cow<'a, str>);
 
 /// A name recorders may write as a string or as an integer (thread ids, task
 /// ids, message ids); an integer is read as its decimal text.

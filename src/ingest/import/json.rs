@@ -8,8 +8,9 @@
 //! only the fields it knows and ignores the rest, and never needs
 //! `#[serde(untagged)]` to accept a value spelled two ways.
 
+use crate::ingest::jsonl::Text;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -122,8 +123,8 @@ pub fn as_str(raw: &RawValue) -> Result<Cow<'_, str>, String> {
     if !raw.get().starts_with('"') {
         return Err(format!("expected a string, found {}", kind_of(raw)));
     }
-    Key::deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
-        .map(|k| k.0)
+    serde_json::from_str::<Text<'_>>(raw.get())
+        .map(|t| t.0)
         .map_err(|e| format!("bad string: {e}"))
 }
 
@@ -326,31 +327,6 @@ impl<'a> Object<'a> {
     }
 }
 
-/// A string that borrows from the document when it can.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
 /// An object read as a list of (key, raw value).
 struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
@@ -364,7 +340,7 @@ impl<'de> Deserialize<'de> for Fields<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                while let Some((key, value)) = map.next_entry::<Text<'de>, &'de RawValue>()? {
                     fields.push((key.0, value));
                 }
                 Ok(Fields(fields))
