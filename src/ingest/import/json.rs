@@ -128,15 +128,19 @@ pub fn as_str(raw: &RawValue) -> Result<Cow<'_, str>, String> {
         .map_err(|e| format!("bad string: {e}"))
 }
 
+/// The text of a number written as a JSON number or as a string.
+fn number_text(raw: &RawValue) -> Result<Cow<'_, str>, String> {
+    if raw.get().starts_with('"') {
+        as_str(raw)
+    } else {
+        Ok(Cow::Borrowed(raw.get()))
+    }
+}
+
 /// A non-negative integer, written as a number or as a string of digits
 /// (protobuf's JSON mapping writes 64-bit integers as strings).
 pub fn as_u64(raw: &RawValue) -> Result<u64, String> {
-    let text = raw.get();
-    let digits = if text.starts_with('"') {
-        as_str(raw)?.into_owned()
-    } else {
-        text.to_string()
-    };
+    let digits = number_text(raw)?;
     let digits = digits.trim();
     if let Ok(n) = digits.parse::<u64>() {
         return Ok(n);
@@ -153,12 +157,7 @@ pub fn as_u64(raw: &RawValue) -> Result<u64, String> {
 
 /// An integer that may be negative, as a number or a string of digits.
 pub fn as_i64(raw: &RawValue) -> Result<i64, String> {
-    let text = raw.get();
-    let digits = if text.starts_with('"') {
-        as_str(raw)?.into_owned()
-    } else {
-        text.to_string()
-    };
+    let digits = number_text(raw)?;
     let digits = digits.trim();
     if let Ok(n) = digits.parse::<i64>() {
         return Ok(n);
