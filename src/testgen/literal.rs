@@ -14,62 +14,53 @@ use std::fmt::Write;
 /// A JSON value as a Python expression that evaluates to the equal value.
 pub fn python(value: &Value) -> String {
     let mut out = String::new();
-    write_python(value, &mut out);
+    write_literal(value, Language::Python, &mut out);
     out
 }
 
 /// A JSON value as a JavaScript expression that evaluates to the equal value.
 pub fn javascript(value: &Value) -> String {
     let mut out = String::new();
-    write_javascript(value, &mut out);
+    write_literal(value, Language::JavaScript, &mut out);
     out
 }
 
-fn write_python(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => write_number(n, out, false),
-        Value::String(s) => python_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_python(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_string(key, out);
-                out.push_str(": ");
-                write_python(item, out);
-            }
-            out.push('}');
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Language {
+    Python,
+    JavaScript,
+}
+
+impl Language {
+    fn string(self, s: &str, out: &mut String) {
+        match self {
+            Language::Python => python_string(s, out),
+            Language::JavaScript => js_string(s, out),
         }
     }
 }
 
-fn write_javascript(value: &Value, out: &mut String) {
+fn write_literal(value: &Value, language: Language, out: &mut String) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(n, out, true),
-        Value::String(s) => js_string(s, out),
+        Value::Null => out.push_str(match language {
+            Language::Python => "None",
+            Language::JavaScript => "null",
+        }),
+        Value::Bool(b) => out.push_str(match (language, b) {
+            (Language::Python, true) => "True",
+            (Language::Python, false) => "False",
+            (Language::JavaScript, true) => "true",
+            (Language::JavaScript, false) => "false",
+        }),
+        Value::Number(n) => write_number(n, out, language == Language::JavaScript),
+        Value::String(s) => language.string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_javascript(item, out);
+                write_literal(item, language, out);
             }
             out.push(']');
         }
@@ -79,13 +70,18 @@ fn write_javascript(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                // A plain `"__proto__": v` in an object literal sets the
-                // prototype; a computed key defines an own property, as
-                // JSON.parse does.
-                out.push('[');
-                js_string(key, out);
-                out.push_str("]: ");
-                write_javascript(item, out);
+                if language == Language::JavaScript {
+                    // A plain `"__proto__": v` in an object literal sets the
+                    // prototype; a computed key defines an own property, as
+                    // JSON.parse does.
+                    out.push('[');
+                    js_string(key, out);
+                    out.push_str("]: ");
+                } else {
+                    python_string(key, out);
+                    out.push_str(": ");
+                }
+                write_literal(item, language, out);
             }
             out.push('}');
         }
