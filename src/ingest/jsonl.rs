@@ -499,7 +499,8 @@ fn non_null(raw: Option<&RawValue>) -> Option<&RawValue> {
     raw.filter(|r| r.get() != "null")
 }
 
-fn json_type(raw: &RawValue) -> &'static str {
+/// The JSON type of a raw value, for messages: "a string", "an object", ...
+pub fn json_type(raw: &RawValue) -> &'static str {
     match raw.get().as_bytes().first() {
         Some(b'"') => "a string",
         Some(b'{') => "an object",

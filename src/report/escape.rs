@@ -5,6 +5,7 @@
 //! ([`super::printable`]), so no trace string can start a new line.
 
 use super::printable;
+use std::fmt::Write as _;
 
 /// Text for Markdown (GitHub Flavored), inside a line the renderer started:
 /// HTML's special characters as entities, and the characters that open
@@ -60,32 +61,24 @@ pub fn html(text: &str) -> String {
 /// characters from the trace are made visible first, so the only line
 /// breaks are the ones the renderer meant.
 pub fn command_data(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    percent_escape(text, &[])
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): as
 /// [`command_data`], and `:` and `,` as `%3A` and `%2C`, which would end
 /// the value. Control characters are made visible.
 pub fn command_property(text: &str) -> String {
-    let text = printable(text);
+    percent_escape(&printable(text), &[':', ','])
+}
+
+/// `%`, CR, LF and the `also` characters as `%XX`.
+fn percent_escape(text: &str, also: &[char]) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
+        if matches!(c, '%' | '\r' | '\n') || also.contains(&c) {
+            let _ = write!(out, "%{:02X}", c as u32);
+        } else {
+            out.push(c);
         }
     }
     out

@@ -47,13 +47,13 @@ pub fn read(text: &str, file: &str, notes: &mut Notes) -> Vec<V1Event> {
                         (repaired.as_str(), Some(root))
                     }
                     Err(_) => {
-                        report_syntax(&error, notes);
+                        json::note_syntax_error(&error, notes);
                         (text, None)
                     }
                 }
             }
             None => {
-                report_syntax(&error, notes);
+                json::note_syntax_error(&error, notes);
                 (text, None)
             }
         },
@@ -83,13 +83,6 @@ pub fn read(text: &str, file: &str, notes: &mut Notes) -> Vec<V1Event> {
         }
     }
     Converter::new(file, &parsed).run(&parsed, notes)
-}
-
-fn report_syntax(error: &serde_json::Error, notes: &mut Notes) {
-    notes.skipped(
-        u32::try_from(error.line()).unwrap_or(u32::MAX),
-        format!("not json at {}: {error}", json::position(error)),
-    );
 }
 
 fn line_count(text: &str) -> u32 {

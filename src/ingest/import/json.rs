@@ -8,6 +8,7 @@
 //! only the fields it knows and ignores the rest, and never needs
 //! `#[serde(untagged)]` to accept a value spelled two ways.
 
+use super::event::Notes;
 use crate::ingest::jsonl::Text;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -103,16 +104,7 @@ pub fn join_path(prefix: &str, rest: &str) -> String {
 }
 
 /// The JSON type of a raw value, for messages: "a string", "an object", ...
-pub fn kind_of(raw: &RawValue) -> &'static str {
-    match raw.get().as_bytes().first() {
-        Some(b'"') => "a string",
-        Some(b'{') => "an object",
-        Some(b'[') => "an array",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
-    }
-}
+pub use crate::ingest::jsonl::json_type as kind_of;
 
 pub fn is_null(raw: &RawValue) -> bool {
     raw.get() == "null"
@@ -357,6 +349,14 @@ pub fn parse_document(text: &str) -> Result<&RawValue, serde_json::Error> {
 /// A serde error's position as `line:column`.
 pub fn position(error: &serde_json::Error) -> String {
     format!("{}:{}", error.line(), error.column())
+}
+
+/// Notes a document that is not JSON at all, at the line where it broke.
+pub fn note_syntax_error(error: &serde_json::Error, notes: &mut Notes) {
+    notes.skipped(
+        u32::try_from(error.line()).unwrap_or(u32::MAX),
+        format!("not json at {}: {error}", position(error)),
+    );
 }
 
 #[cfg(test)]

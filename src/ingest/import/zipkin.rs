@@ -24,10 +24,7 @@ pub fn read(text: &str, notes: &mut Notes) -> Vec<Span> {
     let root = match json::parse_document(text) {
         Ok(root) => root,
         Err(error) => {
-            notes.skipped(
-                u32::try_from(error.line()).unwrap_or(u32::MAX),
-                format!("not json at {}: {error}", json::position(&error)),
-            );
+            json::note_syntax_error(&error, notes);
             return Vec::new();
         }
     };
