@@ -96,7 +96,7 @@ fn analysis_per_access(bencher: Bencher, threads: usize) {
     .unwrap();
     bencher
         .counter(divan::counter::ItemsCount::new(2 * ACCESSES))
-        .bench(|| analyze(black_box(&rec)).races.racy_events);
+        .bench(|| analyze(black_box(&rec), None).races.racy_events);
 }
 
 #[divan::bench]

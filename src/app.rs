@@ -2,10 +2,10 @@
 //! decides the exit code. Output goes to the writers it is given; only the
 //! progress bar draws on the terminal directly.
 
-use crate::analysis::{self, Timings};
+use crate::analysis::{self, Timings, anomaly};
 use crate::baseline::{Baseline, BaselineError};
 use crate::cli::{
-    AnalyzeArgs, ColorChoice, Command, ConvertArgs, FailOn, GenTestsArgs, ValidateArgs,
+    AnalyzeArgs, ColorChoice, Command, ConvertArgs, FailOn, GenTestsArgs, TrainArgs, ValidateArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, IngestError, Progress};
@@ -46,6 +46,8 @@ pub enum AppError {
     Strict { bad: u64 },
     #[error(transparent)]
     Testgen(#[from] crate::testgen::TestgenError),
+    #[error("cannot read the model {path}: {message}")]
+    Model { path: String, message: String },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -71,6 +73,9 @@ impl AppError {
             }
             AppError::Baseline(BaselineError::Read { .. }) => {
                 Some("create one with `causeway analyze TRACE... --write-baseline FILE`")
+            }
+            AppError::Model { .. } => {
+                Some("create one with `causeway train PASSING_TRACE... -o model.json`")
             }
             _ => None,
         }
@@ -107,6 +112,11 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
             timings: None,
             messages: Vec::new(),
         }),
+        Command::Train(args) => train(args, stdout).map(|()| Outcome {
+            exit_code: exit_code::CLEAN,
+            timings: None,
+            messages: Vec::new(),
+        }),
     }
 }
 
@@ -132,9 +142,15 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
         .map(|path| Baseline::read(path).map(|b| (b, path.display().to_string())))
         .transpose()?;
 
+    let settings = anomaly::Settings {
+        seed: args.seed.or(config.seed).unwrap_or(anomaly::DEFAULT_SEED),
+        model: args.model.as_deref().map(read_model).transpose()?,
+        detectors: Vec::new(),
+    };
+
     let mut timings = Timings::default();
     let rec = timings.time("read", || load(&args.files, &args.input.options()))?;
-    let mut analysis = analysis::analyze(&rec);
+    let mut analysis = analysis::analyze(&rec, Some(&settings));
     timings.0.append(&mut analysis.timings.0);
     let mut report = timings.time("report", || Report::build(&rec, &analysis));
     config.apply(&mut report);
@@ -238,9 +254,53 @@ fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> 
     })
 }
 
+/// Reads a model written by `causeway train`.
+fn read_model(path: &Path) -> Result<anomaly::outliers::OutlierModel, AppError> {
+    let error = |message: String| AppError::Model {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    let model: anomaly::outliers::OutlierModel =
+        serde_json::from_slice(&text).map_err(|e| error(e.to_string()))?;
+    if model.format != "causeway-model" || model.version != anomaly::outliers::MODEL_VERSION {
+        return Err(error(format!(
+            "expected a causeway-model of version {}, found {} version {}",
+            anomaly::outliers::MODEL_VERSION,
+            model.format,
+            model.version
+        )));
+    }
+    Ok(model)
+}
+
+fn train(args: TrainArgs, stdout: &mut dyn Write) -> Result<(), AppError> {
+    let rec = load(&args.files, &args.input.options())?;
+    let model = anomaly::outliers::train(&rec, args.seed.unwrap_or(anomaly::DEFAULT_SEED));
+    let output_error = |source| AppError::Output {
+        path: args.output.display().to_string(),
+        source,
+    };
+    let mut text = serde_json::to_vec(&model).map_err(io::Error::other)?;
+    text.push(b'\n');
+    std::fs::write(&args.output, text).map_err(output_error)?;
+    let rows = |fitted: Option<&anomaly::outliers::Fitted>| fitted.map_or(0, |f| f.rows);
+    writeln!(
+        stdout,
+        "trained on {} calls and {} traces ({} events) from {} file{}; model written to {}",
+        rows(model.calls.as_ref().map(|c| &c.fitted)),
+        rows(model.traces.as_ref().map(|t| &t.fitted)),
+        rec.events.len(),
+        rec.files.len(),
+        if rec.files.len() == 1 { "" } else { "s" },
+        crate::report::printable(&args.output.display().to_string())
+    )?;
+    Ok(())
+}
+
 fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<(), AppError> {
     let rec = load(&args.files, &ingest::ImportOptions::default())?;
-    let analysis = analysis::analyze(&rec);
+    let analysis = analysis::analyze(&rec, None);
     let root_from_out = relative_path(&args.out, &args.root);
     let opts = crate::testgen::Options {
         trace_id: args.trace_id,

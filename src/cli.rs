@@ -42,6 +42,29 @@ pub enum Command {
     /// cannot be replayed are listed on standard error with the reason.
     /// Exit codes: 0 tests written, 2 could not read the input or write.
     GenTests(GenTestsArgs),
+    /// Fit the outlier model on traces of passing runs.
+    ///
+    /// Writes a model file for `causeway analyze --model`: what ordinary
+    /// calls and requests look like (per-function medians, feature
+    /// scaling, an extended isolation forest and its score threshold).
+    /// Exit codes: 0 written, 2 could not read the input or write.
+    Train(TrainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Traces of passing runs; several form one training set.
+    #[arg(required = true, value_name = "TRACE")]
+    pub files: Vec<PathBuf>,
+    /// Where to write the model (JSON).
+    #[arg(long, short, value_name = "PATH")]
+    pub output: PathBuf,
+    /// Seed of the isolation forest: the same traces and seed give the
+    /// same model.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// How input files are read.
@@ -153,6 +176,14 @@ pub struct AnalyzeArgs {
     /// Print how long each stage took to standard error.
     #[arg(long)]
     pub timings: bool,
+    /// Judge outliers against a model from `causeway train` instead of
+    /// against the trace itself.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Seed of the isolation forest [default: `seed` in causeway.toml, else
+    /// a fixed one]; the same input and seed give the same report.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
     #[command(flatten)]
     pub input: InputArgs,
 }

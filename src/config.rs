@@ -3,9 +3,9 @@
 //! or named with `--config`. Every key is optional:
 //!
 //! ```toml
-//! fail-on = "race"                 # race | error | never (--fail-on wins)
+//! fail-on = "race"                 # anomaly | error | race | never (--fail-on wins)
 //! baseline = "causeway-baseline.json"   # relative to this file (--baseline wins)
-//! seed = 42                        # for detectors that sample (none yet)
+//! seed = 42                        # seeds the isolation forest (outliers)
 //! redact = ["(?i)bearer [a-z0-9._~+/-]+"]   # regexes; matches become [redacted]
 //!
 //! [severity]                       # per code: error | warning | note | off
@@ -85,6 +85,26 @@ struct SeverityTable {
     data_race: Option<Setting>,
     error: Option<Setting>,
     exception: Option<Setting>,
+    #[serde(rename = "outlier-call")]
+    outlier_call: Option<Setting>,
+    #[serde(rename = "outlier-trace")]
+    outlier_trace: Option<Setting>,
+    #[serde(rename = "latency-drift")]
+    latency_drift: Option<Setting>,
+    #[serde(rename = "error-burst")]
+    error_burst: Option<Setting>,
+    #[serde(rename = "thread-stall")]
+    thread_stall: Option<Setting>,
+    #[serde(rename = "n-plus-one-query")]
+    n_plus_one_query: Option<Setting>,
+    #[serde(rename = "lock-held-across-io")]
+    lock_held_across_io: Option<Setting>,
+    #[serde(rename = "task-never-awaited")]
+    task_never_awaited: Option<Setting>,
+    #[serde(rename = "retry-storm")]
+    retry_storm: Option<Setting>,
+    #[serde(rename = "swallowed-exception")]
+    swallowed_exception: Option<Setting>,
 }
 
 impl SeverityTable {
@@ -93,6 +113,16 @@ impl SeverityTable {
             "data-race" => self.data_race,
             "error" => self.error,
             "exception" => self.exception,
+            "outlier-call" => self.outlier_call,
+            "outlier-trace" => self.outlier_trace,
+            "latency-drift" => self.latency_drift,
+            "error-burst" => self.error_burst,
+            "thread-stall" => self.thread_stall,
+            "n-plus-one-query" => self.n_plus_one_query,
+            "lock-held-across-io" => self.lock_held_across_io,
+            "task-never-awaited" => self.task_never_awaited,
+            "retry-storm" => self.retry_storm,
+            "swallowed-exception" => self.swallowed_exception,
             _ => None,
         }
     }
@@ -124,8 +154,7 @@ pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
-    /// Seed for detectors that sample; accepted and kept for them (no
-    /// detector samples yet).
+    /// Seed of the isolation forest (`--seed` overrides it).
     pub seed: Option<u64>,
     /// The baseline file, resolved against the config's directory.
     pub baseline: Option<PathBuf>,
@@ -298,6 +327,14 @@ impl IgnoreRule {
                         .service
                         .as_ref()
                         .is_none_or(|glob| glob.is_match(&error.service))
+            }
+            Finding::Anomaly(anomaly) => {
+                self.variable.is_none()
+                    && location_matches(&anomaly.location)
+                    && self
+                        .service
+                        .as_ref()
+                        .is_none_or(|glob| glob.is_match(&anomaly.service))
             }
         }
     }

@@ -101,3 +101,10 @@ fn event_line(n: usize, raw: &str) -> String {
     }
     event.to_string()
 }
+
+/// A recording of one file from JSON Lines, one event per slice element.
+pub fn from_jsonl(lines: &[&str]) -> Recording {
+    let text = lines.join("\n") + "\n";
+    crate::ingest::load_bytes(vec![("test.jsonl".to_string(), text.into_bytes())])
+        .expect("test recording loads")
+}

@@ -38,6 +38,10 @@ struct Fixture {
     races: u64,
     racy_events: u64,
     errors: u64,
+    /// The codes of the report's anomalies, one per anomaly, sorted; none
+    /// when left out (every rule fires on its fixture and on no other).
+    #[serde(default)]
+    anomalies: Vec<String>,
     #[serde(default)]
     race: Vec<ExpectedRace>,
     #[serde(default)]
@@ -223,6 +227,21 @@ fn check_fixture(fx: &Fixture) -> Vec<String> {
     check_races(fx, &files, &report, &mut problems);
     check_diagnostics(fx, &files, &report, &mut problems);
     check_errors(fx, &report, &mut problems);
+    let mut codes: Vec<String> = report["anomalies"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|a| a["code"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    codes.sort();
+    if codes != fx.anomalies {
+        problems.push(format!(
+            "anomalies: expected {:?}, got {codes:?}",
+            fx.anomalies
+        ));
+    }
     problems
 }
 

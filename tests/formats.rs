@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 fn report_of(name: &str, trace: &str) -> Report {
     let rec = load_bytes(vec![(name.to_string(), trace.as_bytes().to_vec())]).unwrap();
-    Report::build(&rec, &analyze(&rec))
+    Report::build(&rec, &analyze(&rec, Some(&Default::default())))
 }
 
 fn render(report: &Report, format: Format) -> String {
@@ -100,7 +100,10 @@ fn parse_junit(xml: &str) -> JunitCounts {
 fn junit_parses_with_the_counts_it_declares() {
     let report = demo();
     let counts = parse_junit(&render(&report, Format::Junit));
-    assert_eq!(counts.cases, 3, "one test case per finding");
+    assert_eq!(
+        counts.cases, 4,
+        "one test case per finding (two races, an error, an anomaly)"
+    );
     assert_eq!(counts.failures, 2, "the two races fail by default");
     assert_eq!(counts.skipped, 0);
     assert_eq!(counts.declared_tests, counts.cases);
@@ -110,9 +113,11 @@ fn junit_parses_with_the_counts_it_declares() {
     let mut report = demo();
     report.settle(FailOn::Error);
     assert_eq!(parse_junit(&render(&report, Format::Junit)).failures, 3);
+    report.settle(FailOn::Anomaly);
+    assert_eq!(parse_junit(&render(&report, Format::Junit)).failures, 4);
     report.settle(FailOn::Never);
     let counts = parse_junit(&render(&report, Format::Junit));
-    assert_eq!((counts.cases, counts.failures), (3, 0));
+    assert_eq!((counts.cases, counts.failures), (4, 0));
 }
 
 #[test]

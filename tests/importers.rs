@@ -35,7 +35,7 @@ fn options(format: InputFormat) -> ImportOptions {
 
 fn analyze_files(paths: &[PathBuf], options: &ImportOptions) -> Report {
     let rec = ingest::load_with(paths, options, &NoProgress).expect("the files import");
-    let analysis = analysis::analyze(&rec);
+    let analysis = analysis::analyze(&rec, None);
     Report::build(&rec, &analysis)
 }
 
@@ -316,7 +316,7 @@ fn causeway_racy_events(name: &str, trace: &str) -> u64 {
         &options(InputFormat::Std),
     )
     .unwrap();
-    analysis::analyze(&rec).races.racy_events
+    analysis::analyze(&rec, None).races.racy_events
 }
 
 #[test]

@@ -53,12 +53,12 @@ fn sarif(report: &Report) -> Value {
 fn report_of(files: &[&str]) -> Report {
     let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
     let rec = load(&paths, &NoProgress).unwrap();
-    Report::build(&rec, &analyze(&rec))
+    Report::build(&rec, &analyze(&rec, Some(&Default::default())))
 }
 
 fn report_of_bytes(name: &str, bytes: &[u8]) -> Report {
     let rec = load_bytes(vec![(name.to_string(), bytes.to_vec())]).unwrap();
-    Report::build(&rec, &analyze(&rec))
+    Report::build(&rec, &analyze(&rec, Some(&Default::default())))
 }
 
 /// Every loadable fixture, one report each.
@@ -71,7 +71,7 @@ fn fixture_reports() -> Vec<(String, Report)> {
         {
             reports.push((
                 path.display().to_string(),
-                Report::build(&rec, &analyze(&rec)),
+                Report::build(&rec, &analyze(&rec, Some(&Default::default()))),
             ));
         }
     }
@@ -149,7 +149,7 @@ fn every_result_meets_github_code_scanning_rules() {
         let results = run["results"].as_array().unwrap();
         assert_eq!(
             results.len() as u64,
-            report.summary.races + report.summary.errors,
+            report.summary.races + report.summary.errors + report.summary.anomalies,
             "{name}"
         );
         for result in results {
@@ -255,7 +255,7 @@ fn fingerprints_survive_moved_code_and_another_recording() {
     let all: BTreeSet<String> = fingerprints(&original).into_iter().collect();
     assert_eq!(
         all.len(),
-        3,
+        4,
         "the demo's findings have distinct fingerprints"
     );
 

@@ -52,7 +52,7 @@ fn every_fixture_report_is_snapshotted() {
         let Ok(rec) = load(&paths, &NoProgress) else {
             continue;
         };
-        let report = Report::build(&rec, &analyze(&rec));
+        let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
         insta::assert_snapshot!(format!("{name}.text"), render(&report, Format::Text));
         insta::assert_snapshot!(format!("{name}.json"), render(&report, Format::Json));
         rendered += 1;
@@ -69,14 +69,14 @@ fn a_report_with_nothing_to_say() {
         .to_vec(),
     )])
     .unwrap();
-    let report = Report::build(&rec, &analyze(&rec));
+    let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
     insta::assert_snapshot!("empty.text", render(&report, Format::Text));
     insta::assert_snapshot!("empty.json", render(&report, Format::Json));
 }
 
 fn demo_report() -> Report {
     let rec = load(&[PathBuf::from("fixtures/demo-bank.jsonl")], &NoProgress).unwrap();
-    Report::build(&rec, &analyze(&rec))
+    Report::build(&rec, &analyze(&rec, Some(&Default::default())))
 }
 
 /// The README demo in every format: the canonical report.
@@ -100,7 +100,7 @@ fn an_empty_report_in_every_format() {
         .to_vec(),
     )])
     .unwrap();
-    let report = Report::build(&rec, &analyze(&rec));
+    let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
     for format in Format::ALL {
         insta::assert_snapshot!(format!("empty.{}", format.name()), render(&report, format));
     }

@@ -3,6 +3,7 @@
 //! without a dependency) and helpers to write ids.
 
 pub mod generator;
+pub mod requests;
 
 /// SplitMix64 (Steele, Lea and Flood 2014): fast, seedable, good enough to
 /// shape synthetic workloads.

@@ -24,7 +24,7 @@ fn report_of(shape: Shape) -> String {
     let name = format!("{}-20k.jsonl", shape.name());
     let rec = causeway::ingest::load_bytes(vec![(name, trace)]).unwrap();
     assert_eq!(rec.events.len() as u64, EVENTS);
-    let report = Report::build(&rec, &analyze(&rec));
+    let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
     let mut out = Vec::new();
     Format::Json
         .renderer(false)

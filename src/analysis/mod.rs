@@ -1,6 +1,7 @@
 //! The detectors. Each reads the recording and happens-before and returns
 //! plain data; none prints. [`analyze`] runs them all.
 
+pub mod anomaly;
 pub mod race;
 pub mod root_cause;
 
@@ -11,6 +12,9 @@ use crate::model::{Diagnostic, Recording};
 pub struct Analysis {
     pub races: race::RaceReport,
     pub errors: Vec<root_cause::ErrorChain>,
+    /// Outliers, temporal patterns and known-issue rules, highest score
+    /// first (empty when the anomaly layer was not asked for).
+    pub anomalies: Vec<anomaly::Found>,
     /// Problems found while building happens-before (given clocks that
     /// contradict the events, cycles).
     pub diagnostics: Vec<Diagnostic>,
@@ -33,8 +37,9 @@ impl Timings {
     }
 }
 
-/// Runs every detector over a recording.
-pub fn analyze(rec: &Recording) -> Analysis {
+/// Runs every detector over a recording; the anomaly layer only with
+/// `anomalies` settings (gen-tests, for one, has no use for it).
+pub fn analyze(rec: &Recording, anomalies: Option<&anomaly::Settings>) -> Analysis {
     let mut timings = Timings::default();
     let edges = timings.time("sync edges", || graph::edges::sync_edges(rec));
     let mut diagnostics = Vec::new();
@@ -42,9 +47,14 @@ pub fn analyze(rec: &Recording) -> Analysis {
         race::detect(rec, &edges, &mut diagnostics)
     });
     let errors = timings.time("root causes", || root_cause::explain(rec, &edges, &races));
+    let anomalies = match anomalies {
+        Some(settings) => timings.time("anomalies", || anomaly::detect(rec, settings)),
+        None => Vec::new(),
+    };
     Analysis {
         races,
         errors,
+        anomalies,
         diagnostics,
         used_given_clocks,
         timings,

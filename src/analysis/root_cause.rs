@@ -179,7 +179,7 @@ mod tests {
              t1 r balance @bank.py:50 ^e1\n\
              t1 err overdrawn @bank.py:51 ^e1",
         );
-        let analysis = analyze(&rec);
+        let analysis = analyze(&rec, None);
         let [explained] = analysis.errors.as_slice() else {
             panic!("one error expected")
         };
@@ -211,7 +211,7 @@ mod tests {
              t1 r balance @bank.py:50\n\
              t1 err overdrawn @bank.py:51",
         );
-        let analysis = analyze(&rec);
+        let analysis = analyze(&rec, None);
         assert_eq!(analysis.errors.len(), 1);
         assert!(analysis.errors[0].racy_reads.is_empty());
     }

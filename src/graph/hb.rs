@@ -400,20 +400,20 @@ mod tests {
     fn given_clocks_decide_even_where_the_events_show_no_order() {
         // No event links t1 and t2, but the clocks say t1's write came first.
         let rec = recording("t1 w x @a.py:1 [a=1]\nt2 w x @a.py:2 [a=1,b=1]");
-        let analysis = analyze(&rec);
+        let analysis = analyze(&rec, None);
         assert!(analysis.used_given_clocks);
         assert!(analysis.races.groups.is_empty());
         assert!(analysis.diagnostics.is_empty());
 
         let concurrent = recording("t1 w x @a.py:1 [a=1]\nt2 w x @a.py:2 [b=1]");
-        assert_eq!(analyze(&concurrent).races.groups.len(), 1);
+        assert_eq!(analyze(&concurrent, None).races.groups.len(), 1);
     }
 
     #[test]
     fn given_clocks_that_contradict_an_edge_are_reported() {
         // The lock orders t1's release before t2's acquire, the clocks don't.
         let rec = recording("t1 acq L [a=1]\nt1 rel L [a=2]\nt2 acq L [b=1]\nt2 rel L [b=2]");
-        let analysis = analyze(&rec);
+        let analysis = analyze(&rec, None);
         assert_eq!(analysis.diagnostics.len(), 1);
         assert!(analysis.diagnostics[0].message.contains("(lock)"));
         assert_eq!(analysis.diagnostics[0].line, 3);
@@ -428,14 +428,14 @@ mod tests {
                 .iter()
                 .any(|d| d.message.contains("1 of 2 events"))
         );
-        assert_eq!(analyze(&rec).races.groups.len(), 1);
+        assert_eq!(analyze(&rec, None).races.groups.len(), 1);
     }
 
     #[test]
     fn a_cycle_through_program_order_is_broken_with_a_warning() {
         // e1's parent is e2, which comes after it on the same thread.
         let rec = recording("t1 w x @a.py:1 ^e2\nt1 w y @a.py:2\nt2 w x @a.py:3");
-        let analysis = analyze(&rec);
+        let analysis = analyze(&rec, None);
         assert_eq!(analysis.diagnostics.len(), 1, "{:?}", analysis.diagnostics);
         assert!(
             analysis.diagnostics[0]
@@ -451,6 +451,6 @@ mod tests {
         // still one thread: its accesses never race with each other.
         let rec = recording("t1 w x @a.py:1\n--\nt1 w x @a.py:2");
         assert_eq!(rec.exec_lines.len(), 2);
-        assert!(analyze(&rec).races.groups.is_empty());
+        assert!(analyze(&rec, None).races.groups.is_empty());
     }
 }

@@ -1,7 +1,9 @@
 //! Happens-before and causal graphs: the synchronization edges of a
 //! recording ([`edges`]), vector clocks over it ([`hb`]), and per-trace
-//! petgraph DAGs for path queries ([`trace_graph`]).
+//! petgraph DAGs for path queries ([`trace_graph`]), and the function calls
+//! of a recording ([`calls`]).
 
+pub mod calls;
 pub mod clock;
 pub mod edges;
 pub mod hb;

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 /// Position of an event in [`Recording::events`], which is file order: the
 /// input files in the order given, each file's lines top to bottom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventIdx(pub u32);
 
 impl EventIdx {

@@ -2,11 +2,15 @@
 //! what every format says about it (a title, a description, the `help` line,
 //! the default severity) and where it ranks for `--fail-on`. A test keeps the
 //! codes unique and kebab-case, and every code documented.
+//!
+//! A leaf module with no dependencies in the crate: the anomaly detectors
+//! name their code here, the renderers describe it.
 
 use serde::{Deserialize, Serialize};
 
-/// How serious a finding is (the SARIF levels). Only `error` findings can
-/// make the exit code 1; `warning` and `note` are reported and never fail.
+/// How serious a finding is (the SARIF levels). `error` findings can make
+/// the exit code 1, `warning` findings only under `--fail-on anomaly`, and
+/// `note` findings never.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
@@ -26,12 +30,15 @@ impl Level {
 }
 
 /// The least serious kind of finding that makes the exit code 1. Kinds rank
-/// recorded error < race; `never` ranks above everything.
+/// anomaly < recorded error < race; `never` ranks above everything.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Deserialize, Serialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum FailOn {
+    /// Fail on anything: races, recorded errors and anomalies (outliers,
+    /// temporal patterns, known-issue rules), warnings included.
+    Anomaly,
     /// Fail on races and on recorded errors (error events and functions
     /// that exited by raising).
     Error,
@@ -44,6 +51,7 @@ pub enum FailOn {
 impl FailOn {
     pub fn as_str(self) -> &'static str {
         match self {
+            FailOn::Anomaly => "anomaly",
             FailOn::Error => "error",
             FailOn::Race => "race",
             FailOn::Never => "never",
@@ -73,40 +81,156 @@ pub const RACE_HELP: &str = "neither access happens before the other: protect bo
 pub const ERROR_HELP: &str = "follow the chain from its root; where a racing write is named, fix that race first and record again";
 pub const RACY_ERROR_HELP: &str = "this error depends on a value written by a racing write: fix the race named above, then record the run again";
 
-/// Every code, in the order rules are listed (SARIF `rules`, docs).
-pub const CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: "data-race",
-        name: "DataRace",
-        rank: FailOn::Race,
-        default_level: Level::Error,
-        title: "Two threads access the same variable, at least one writes, and neither access happens before the other.",
-        description: "Two accesses to the same variable from different threads, at least one a non-atomic write, with no happens-before order between them (program order, parent links, spawn/await, lock release/acquire, message send/receive; Lamport 1978, vector clocks after Fidge and Mattern 1988). Causeway reports one finding per variable and pair of code locations, with one example pair of events and the causal chain that led to each access.",
-        help: RACE_HELP,
-    },
-    CodeInfo {
-        code: "error",
-        name: "RecordedError",
-        rank: FailOn::Error,
-        default_level: Level::Error,
-        title: "The trace recorded an error event.",
-        description: "An `error` event in the trace, with the chain of causes from the root (the request, the test) down to it, and any value in its causal past that was last written by a racing write.",
-        help: ERROR_HELP,
-    },
-    CodeInfo {
-        code: "exception",
-        name: "RaisedException",
-        rank: FailOn::Error,
-        default_level: Level::Error,
-        title: "A function exited by raising an exception.",
-        description: "A `function_exit` that carries an exception, reported once where it was raised (a propagating exception is one failure), with its causal chain and any racing write it depended on.",
-        help: ERROR_HELP,
-    },
+pub static DATA_RACE: CodeInfo = CodeInfo {
+    code: "data-race",
+    name: "DataRace",
+    rank: FailOn::Race,
+    default_level: Level::Error,
+    title: "Two threads access the same variable, at least one writes, and neither access happens before the other.",
+    description: "Two accesses to the same variable from different threads, at least one a non-atomic write, with no happens-before order between them (program order, parent links, spawn/await, lock release/acquire, message send/receive; Lamport 1978, vector clocks after Fidge and Mattern 1988). Causeway reports one finding per variable and pair of code locations, with one example pair of events and the causal chain that led to each access.",
+    help: RACE_HELP,
+};
+
+pub static RECORDED_ERROR: CodeInfo = CodeInfo {
+    code: "error",
+    name: "RecordedError",
+    rank: FailOn::Error,
+    default_level: Level::Error,
+    title: "The trace recorded an error event.",
+    description: "An `error` event in the trace, with the chain of causes from the root (the request, the test) down to it, and any value in its causal past that was last written by a racing write.",
+    help: ERROR_HELP,
+};
+
+pub static RAISED_EXCEPTION: CodeInfo = CodeInfo {
+    code: "exception",
+    name: "RaisedException",
+    rank: FailOn::Error,
+    default_level: Level::Error,
+    title: "A function exited by raising an exception.",
+    description: "A `function_exit` that carries an exception, reported once where it was raised (a propagating exception is one failure), with its causal chain and any racing write it depended on.",
+    help: ERROR_HELP,
+};
+
+pub static OUTLIER_CALL: CodeInfo = CodeInfo {
+    code: "outlier-call",
+    name: "OutlierCall",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A function call is unlike the other calls of its function.",
+    description: "An extended isolation forest (Hariri et al. 2018) over per-call features (duration and self time relative to the same function's other calls, call depth, concurrency, fan-out, state accesses, lock wait, I/O and errors beneath) isolates this call much faster than the others. Fitted on the recording itself, or on passing runs with `causeway train`. The description names the feature that stands out most.",
+    help: "compare this call with its siblings: the named feature is the one furthest from their median",
+};
+
+pub static OUTLIER_TRACE: CodeInfo = CodeInfo {
+    code: "outlier-trace",
+    name: "OutlierTrace",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A trace (request) is unlike the other traces of the recording.",
+    description: "An extended isolation forest over per-trace features (duration, events, calls, fan-out, depth, threads, I/O, errors, each relative to the median trace) isolates this trace much faster than the others.",
+    help: "compare this request with the usual one: the named feature is the one furthest from the median trace",
+};
+
+pub static LATENCY_DRIFT: CodeInfo = CodeInfo {
+    code: "latency-drift",
+    name: "LatencyDrift",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A function got steadily slower over the run.",
+    description: "The durations of a function's calls rise with time (Spearman rank correlation of start time and duration at least 0.6) and the median of the last third of its calls is at least twice the first third's: a leak, a growing queue or an unindexed table.",
+    help: "look for state that grows during the run (caches, lists, tables) and is scanned by this function",
+};
+
+pub static ERROR_BURST: CodeInfo = CodeInfo {
+    code: "error-burst",
+    name: "ErrorBurst",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "Errors came in a burst.",
+    description: "At least five errors within 5% of the run, at four times or more the run's average error rate: one cause (a dependency down, a shared resource exhausted) usually behind them all.",
+    help: "fix the first error of the burst; the others are likely its consequences",
+};
+
+pub static THREAD_STALL: CodeInfo = CodeInfo {
+    code: "thread-stall",
+    name: "ThreadStall",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A thread recorded nothing for a long time while the others went on.",
+    description: "A gap between two consecutive events of one thread that is at least 50 times the recording's median gap (and at least 10 ms) while other threads recorded at least 20 events. Gaps that end in an await or a message receive are the program's design and not reported.",
+    help: "find what the thread waited for before the event named here: a lock, a blocking call, the scheduler",
+};
+
+pub static N_PLUS_ONE_QUERY: CodeInfo = CodeInfo {
+    code: "n-plus-one-query",
+    name: "NPlusOneQuery",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "The same query shape was issued repeatedly under one call.",
+    description: "Five or more `db_query` events under one function call (or on one thread outside calls) whose statements differ only in their literal values: a loop issuing one query per item.",
+    help: "fetch the rows in one query (a join or an IN list) or batch the statements",
+};
+
+pub static LOCK_HELD_ACROSS_IO: CodeInfo = CodeInfo {
+    code: "lock-held-across-io",
+    name: "LockHeldAcrossIo",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A lock was held across a network call or a database query.",
+    description: "An `http_request` or `db_query` issued by a thread between its `lock_acquire` and `lock_release` of a lock: every other thread that needs the lock waits for the I/O.",
+    help: "copy what the I/O needs while holding the lock, release it, then do the I/O",
+};
+
+pub static TASK_NEVER_AWAITED: CodeInfo = CodeInfo {
+    code: "task-never-awaited",
+    name: "TaskNeverAwaited",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A spawned task is never awaited.",
+    description: "An `async_spawn` whose task no `async_await` in the same service waits for: its errors are lost and its work may not have finished when the caller goes on.",
+    help: "await or join the task, or hand it to a supervisor that does",
+};
+
+pub static RETRY_STORM: CodeInfo = CodeInfo {
+    code: "retry-storm",
+    name: "RetryStorm",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "The same request was retried repeatedly right after failing.",
+    description: "Three or more retries in a row of the same request (method and URL, or statement shape) on one thread, each right after the previous attempt failed (status 429 or 5xx, or an error recorded before the next attempt).",
+    help: "retry with exponential backoff, jitter and a limit; stop retrying errors that will not go away",
+};
+
+pub static SWALLOWED_EXCEPTION: CodeInfo = CodeInfo {
+    code: "swallowed-exception",
+    name: "SwallowedException",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A callee raised and its caller returned normally.",
+    description: "A function exited by raising, and the function that called it returned without raising and without recording an error: the failure disappeared.",
+    help: "handle the exception where it is caught (log it, record an error, return a failure) or let it propagate",
+};
+
+/// Every built-in code, in the order rules are listed (SARIF `rules`, docs).
+pub static CODES: &[&CodeInfo] = &[
+    &DATA_RACE,
+    &RECORDED_ERROR,
+    &RAISED_EXCEPTION,
+    &OUTLIER_CALL,
+    &OUTLIER_TRACE,
+    &LATENCY_DRIFT,
+    &ERROR_BURST,
+    &THREAD_STALL,
+    &N_PLUS_ONE_QUERY,
+    &LOCK_HELD_ACROSS_IO,
+    &TASK_NEVER_AWAITED,
+    &RETRY_STORM,
+    &SWALLOWED_EXCEPTION,
 ];
 
 /// The description of a code, if it exists.
 pub fn code_info(code: &str) -> Option<&'static CodeInfo> {
-    CODES.iter().find(|c| c.code == code)
+    CODES.iter().find(|c| c.code == code).copied()
 }
 
 #[cfg(test)]

@@ -119,11 +119,13 @@ impl Render for GithubRenderer {
         let s = &report.summary;
         writeln!(
             out,
-            "causeway: {} race group{}, {} error{}, {} failing finding{}{}{} in {} event{}",
+            "causeway: {} race group{}, {} error{}, {} anomal{}, {} failing finding{}{}{} in {} event{}",
             s.races,
             if s.races == 1 { "" } else { "s" },
             s.errors,
             if s.errors == 1 { "" } else { "s" },
+            s.anomalies,
+            if s.anomalies == 1 { "y" } else { "ies" },
             s.failing,
             if s.failing == 1 { "" } else { "s" },
             if accepted > 0 {
@@ -163,10 +165,7 @@ fn annotate(out: &mut dyn Write, level: Level, finding: Finding<'_>) -> io::Resu
     let (file, line) = match split_location(finding.location()) {
         Some((file, line)) => (file.to_string(), line),
         None => {
-            let input = match finding {
-                Finding::Race(race) => &race.accesses[0].input,
-                Finding::Error(error) => &error.input,
-            };
+            let input = finding.input();
             (input.file.clone(), u64::from(input.line))
         }
     };

@@ -80,6 +80,10 @@ fn test_name(finding: Finding<'_>) -> String {
                 None => format!("{what} at {}", error.location),
             }
         }
+        Finding::Anomaly(anomaly) => match &anomaly.function {
+            Some(function) => format!("{} in {function}", anomaly.anomaly_type),
+            None => format!("{} at {}", anomaly.anomaly_type, anomaly.location),
+        },
     };
     let fingerprint = finding.fingerprint();
     let short = &fingerprint[..fingerprint.len().min(8)];

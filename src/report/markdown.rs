@@ -32,7 +32,7 @@ impl Render for MarkdownRenderer {
                 plural(s.failing),
                 if s.failing == 1 { "s" } else { "" }
             )
-        } else if s.races > 0 || s.errors > 0 {
+        } else if s.races > 0 || s.errors > 0 || s.anomalies > 0 {
             "⚠️ findings reported, none fails the build".to_string()
         } else {
             "✅ no data races, no errors".to_string()
@@ -47,6 +47,7 @@ impl Render for MarkdownRenderer {
         writeln!(out, "| race groups | {} |", s.races)?;
         writeln!(out, "| racy events | {} |", s.racy_events)?;
         writeln!(out, "| errors | {} |", s.errors)?;
+        writeln!(out, "| anomalies | {} |", s.anomalies)?;
         writeln!(out, "| failing findings | {} |", s.failing)?;
         if s.ignored > 0 {
             writeln!(out, "| left out by causeway.toml | {} |", s.ignored)?;
@@ -106,6 +107,26 @@ impl Render for MarkdownRenderer {
             for error in report.errors.iter().take(MAX_DETAILED) {
                 error_details(out, error)?;
             }
+        }
+
+        if !report.anomalies.is_empty() {
+            writeln!(out, "### Anomalies")?;
+            writeln!(out)?;
+            writeln!(out, "| | code | what | location | score |")?;
+            writeln!(out, "|---|---|---|---|---:|")?;
+            for anomaly in report.anomalies.iter().take(MAX_DETAILED) {
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} | {} | {:.2} |",
+                    mark(Finding::Anomaly(anomaly)),
+                    anomaly.code,
+                    md(&anomaly.description),
+                    md(&anomaly.location),
+                    anomaly.score
+                )?;
+            }
+            more(out, report.anomalies.len())?;
+            writeln!(out)?;
         }
 
         if let Some(baseline) = &report.baseline {

@@ -2,7 +2,7 @@
 //! file per output format. Renderers are pure functions of the report: they
 //! write to what they are given and read no clock, environment or file.
 
-mod codes;
+pub mod codes;
 mod escape;
 mod github;
 mod json;

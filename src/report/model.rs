@@ -2,8 +2,12 @@
 //! format. Its JSON form is the contract of `report-json.md`; keys are only
 //! ever added.
 
-use super::codes::{ERROR_HELP, FailOn, Level, RACE_HELP, RACY_ERROR_HELP, code_info};
+use super::codes::{
+    CodeInfo, ERROR_HELP, FailOn, Level, RACE_HELP, RACY_ERROR_HELP, RAISED_EXCEPTION,
+    RECORDED_ERROR, code_info,
+};
 use crate::analysis::Analysis;
+use crate::analysis::anomaly::Found;
 use crate::analysis::race::RaceGroup;
 use crate::analysis::root_cause::ErrorChain;
 use crate::model::{Diagnostic, EventIdx, EventKind, Recording};
@@ -117,15 +121,40 @@ pub struct Step {
     pub location: String,
 }
 
-/// An outlier (filled by the anomaly detectors).
+/// Something unusual the anomaly detectors found: an outlier, a temporal
+/// pattern or a known-issue rule.
 #[derive(Debug, Serialize)]
 pub struct Anomaly {
+    pub code: &'static str,
+    pub severity: Level,
+    /// Whether this finding makes the exit code 1.
+    pub fails: bool,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
     pub event_id: String,
+    /// More specific than the code where the detector knows more
+    /// (`slow-call`, `high-fan-out`).
     pub anomaly_type: String,
+    /// How unusual, in [0, 1]; the list is sorted by it.
     pub score: f64,
+    /// How sure the detector is, in [0, 1].
     pub confidence: f64,
     pub description: String,
+    /// Every event involved (at most 50), `event_id` first.
     pub affected_events: Vec<String>,
+    pub trace_id: String,
+    pub service: String,
+    pub thread: String,
+    pub location: String,
+    pub function: Option<String>,
+    pub timestamp: String,
+    /// Where the event is in the input.
+    pub input: InputLine,
+    pub help: &'static str,
+    /// The code's description (custom detectors bring their own).
+    #[serde(skip)]
+    pub info: &'static CodeInfo,
 }
 
 /// An error event or a function that exited by raising.
@@ -272,6 +301,11 @@ impl Report {
         for error in &mut errors {
             error.fingerprint = error_fingerprint(error);
         }
+        let anomalies: Vec<Anomaly> = analysis
+            .anomalies
+            .iter()
+            .map(|found| anomaly_report(rec, found))
+            .collect();
         let mut diagnostics: Vec<&Diagnostic> = rec
             .diagnostics
             .iter()
@@ -300,7 +334,7 @@ impl Report {
                 bad_lines: rec.bad_lines,
                 races: races.len() as u64,
                 racy_events: analysis.races.racy_events,
-                anomalies: 0,
+                anomalies: anomalies.len() as u64,
                 errors: errors.len() as u64,
                 warnings,
                 clocks: if analysis.used_given_clocks {
@@ -312,7 +346,7 @@ impl Report {
                 ignored: 0,
             },
             races,
-            anomalies: Vec::new(),
+            anomalies,
             errors,
             diagnostics,
             baseline: None,
@@ -321,42 +355,54 @@ impl Report {
         report
     }
 
-    /// Decides which findings fail the build under `fail_on`: those of
-    /// severity `error`, of a kind at or above `fail_on`, and not accepted
-    /// by a baseline. Counts them in `summary.failing`.
+    /// Decides which findings fail the build under `fail_on`: those of a
+    /// kind at or above `fail_on`, not accepted by a baseline, and of
+    /// severity `error` (or `warning`, under `--fail-on anomaly`, which asks
+    /// for anything unusual to fail). Counts them in `summary.failing`.
     pub fn settle(&mut self, fail_on: FailOn) {
-        let fails = |code: &str, level: Level, baseline: Option<BaselineState>| {
-            level == Level::Error
-                && baseline != Some(BaselineState::Unchanged)
-                && code_info(code).is_some_and(|info| info.rank >= fail_on)
+        let least = if fail_on == FailOn::Anomaly {
+            Level::Warning
+        } else {
+            Level::Error
         };
+        let fails = |rank: FailOn, level: Level, baseline: Option<BaselineState>| {
+            level >= least && baseline != Some(BaselineState::Unchanged) && rank >= fail_on
+        };
+        let rank = |code: &str| code_info(code).map_or(FailOn::Anomaly, |info| info.rank);
         for race in &mut self.races {
-            race.fails = fails(race.code, race.severity, race.baseline);
+            race.fails = fails(rank(race.code), race.severity, race.baseline);
         }
         for error in &mut self.errors {
-            error.fails = fails(error.code, error.severity, error.baseline);
+            error.fails = fails(rank(error.code), error.severity, error.baseline);
+        }
+        for anomaly in &mut self.anomalies {
+            anomaly.fails = fails(anomaly.info.rank, anomaly.severity, anomaly.baseline);
         }
         self.summary.failing = self.findings().filter(|f| f.fails()).count() as u64;
     }
 
-    /// Every finding, races first, in report order.
+    /// Every finding in report order: races, errors, anomalies.
     pub fn findings(&self) -> impl Iterator<Item = Finding<'_>> {
         self.races
             .iter()
             .map(Finding::Race)
             .chain(self.errors.iter().map(Finding::Error))
+            .chain(self.anomalies.iter().map(Finding::Anomaly))
     }
 
     /// Drops the findings `keep` rejects, keeping the summary's counts in
     /// step; returns how many were dropped (also added to
     /// `summary.ignored`).
     pub fn retain_findings(&mut self, mut keep: impl FnMut(Finding<'_>) -> bool) -> u64 {
-        let before = self.races.len() + self.errors.len();
+        let count = |r: &Report| r.races.len() + r.errors.len() + r.anomalies.len();
+        let before = count(self);
         self.races.retain(|r| keep(Finding::Race(r)));
         self.errors.retain(|e| keep(Finding::Error(e)));
-        let dropped = (before - self.races.len() - self.errors.len()) as u64;
+        self.anomalies.retain(|a| keep(Finding::Anomaly(a)));
+        let dropped = (before - count(self)) as u64;
         self.summary.races = self.races.len() as u64;
         self.summary.errors = self.errors.len() as u64;
+        self.summary.anomalies = self.anomalies.len() as u64;
         self.summary.ignored += dropped;
         dropped
     }
@@ -368,6 +414,9 @@ impl Report {
         }
         for error in &mut self.errors {
             error.severity = level_of(error.code);
+        }
+        for anomaly in &mut self.anomalies {
+            anomaly.severity = level_of(anomaly.code);
         }
     }
 
@@ -399,9 +448,14 @@ impl Report {
         }
         for anomaly in &mut self.anomalies {
             f(&mut anomaly.event_id);
-            f(&mut anomaly.anomaly_type);
             f(&mut anomaly.description);
             anomaly.affected_events.iter_mut().for_each(&mut *f);
+            f(&mut anomaly.trace_id);
+            f(&mut anomaly.service);
+            f(&mut anomaly.thread);
+            f(&mut anomaly.location);
+            f(&mut anomaly.input.file);
+            anomaly.function.iter_mut().for_each(&mut *f);
         }
         for error in &mut self.errors {
             f(&mut error.event_id);
@@ -472,6 +526,7 @@ fn visit_value_strings(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
 pub enum Finding<'a> {
     Race(&'a Race),
     Error(&'a ErrorReport),
+    Anomaly(&'a Anomaly),
 }
 
 impl<'a> Finding<'a> {
@@ -479,6 +534,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => r.code,
             Finding::Error(e) => e.code,
+            Finding::Anomaly(a) => a.code,
         }
     }
 
@@ -486,6 +542,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => r.severity,
             Finding::Error(e) => e.severity,
+            Finding::Anomaly(a) => a.severity,
         }
     }
 
@@ -493,6 +550,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => r.fails,
             Finding::Error(e) => e.fails,
+            Finding::Anomaly(a) => a.fails,
         }
     }
 
@@ -500,6 +558,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => &r.fingerprint,
             Finding::Error(e) => &e.fingerprint,
+            Finding::Anomaly(a) => &a.fingerprint,
         }
     }
 
@@ -507,6 +566,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => r.baseline,
             Finding::Error(e) => e.baseline,
+            Finding::Anomaly(a) => a.baseline,
         }
     }
 
@@ -514,6 +574,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => r.help,
             Finding::Error(e) => e.help,
+            Finding::Anomaly(a) => a.help,
         }
     }
 
@@ -522,6 +583,7 @@ impl<'a> Finding<'a> {
         match self {
             Finding::Race(r) => &r.accesses[0].location,
             Finding::Error(e) => &e.location,
+            Finding::Anomaly(a) => &a.location,
         }
     }
 
@@ -552,6 +614,26 @@ impl<'a> Finding<'a> {
                 };
                 format!("{verb} at {}: {what}", e.location)
             }
+            Finding::Anomaly(a) => a.description.clone(),
+        }
+    }
+
+    /// What every format says about the finding's code.
+    pub fn info(self) -> &'static CodeInfo {
+        match self {
+            Finding::Race(r) => code_info(r.code).unwrap_or(&super::codes::DATA_RACE),
+            Finding::Error(e) => code_info(e.code).unwrap_or(&RECORDED_ERROR),
+            Finding::Anomaly(a) => a.info,
+        }
+    }
+
+    /// Where the finding's event is in the input: a race's earlier access,
+    /// the error, the anomaly's event.
+    pub fn input(self) -> &'a InputLine {
+        match self {
+            Finding::Race(r) => &r.accesses[0].input,
+            Finding::Error(e) => &e.input,
+            Finding::Anomaly(a) => &a.input,
         }
     }
 }
@@ -762,9 +844,9 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> E
         .map(|f| rec.str(f).to_string());
     ErrorReport {
         code: if event.kind == EventKind::Error {
-            "error"
+            RECORDED_ERROR.code
         } else {
-            "exception"
+            RAISED_EXCEPTION.code
         },
         severity: Level::Error,
         fails: false,
@@ -790,6 +872,52 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> E
         },
         racy_reads,
     }
+}
+
+fn anomaly_report(rec: &Recording, found: &Found) -> Anomaly {
+    let detection = &found.detection;
+    let idx = detection.event;
+    let event = rec.event(idx);
+    let line = rec.exec_line(idx);
+    let mut anomaly = Anomaly {
+        code: found.info.code,
+        severity: found.info.default_level,
+        fails: false,
+        fingerprint: String::new(),
+        baseline: None,
+        event_id: rec.id_str(idx).to_string(),
+        anomaly_type: detection.anomaly_type.clone(),
+        score: detection.score,
+        confidence: detection.confidence,
+        description: detection.description.clone(),
+        affected_events: ids(rec, &detection.affected),
+        trace_id: rec.str(event.trace).to_string(),
+        service: rec.str(line.service).to_string(),
+        thread: rec.str(line.thread).to_string(),
+        location: rec.location(idx).to_string(),
+        function: event.function.map(|f| rec.str(f).to_string()),
+        timestamp: timestamp(event.timestamp_ns),
+        input: input_line(rec, idx),
+        help: found.info.help,
+        info: found.info,
+    };
+    anomaly.fingerprint = anomaly_fingerprint(&anomaly);
+    anomaly
+}
+
+/// Anomaly fingerprints: FNV-1a of the code, the anomaly type, the service,
+/// the function and the file (not the line) of the event. Anomalies of one
+/// kind in one function are one finding for a baseline.
+fn anomaly_fingerprint(anomaly: &Anomaly) -> String {
+    let key = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        anomaly.code,
+        anomaly.anomaly_type,
+        anomaly.service,
+        anomaly.function.as_deref().unwrap_or(""),
+        stable_place(&anomaly.location),
+    );
+    format!("{:016x}", fnv1a(&key))
 }
 
 /// The type and message of an error event or of a function exit's exception.

@@ -11,9 +11,9 @@
 //! gone from the baseline are not results (GitHub would open alerts for
 //! them).
 
-use super::codes::{CODES, Level};
+use super::codes::{CODES, CodeInfo, FailOn, Level};
 use super::{
-    Access, BaselineState, ErrorReport, Finding, InputLine, Race, Render, Report, Step,
+    Access, Anomaly, BaselineState, ErrorReport, Finding, InputLine, Race, Render, Report, Step,
     split_location,
 };
 use serde::Serialize;
@@ -197,7 +197,8 @@ struct ThreadFlowLocation {
 }
 
 fn run(report: &Report) -> Run {
-    let rules = CODES
+    let infos = rule_infos(report);
+    let rules = infos
         .iter()
         .map(|info| Rule {
             id: info.code,
@@ -209,11 +210,16 @@ fn run(report: &Report) -> Run {
                 level: info.default_level,
             },
             properties: RuleProperties {
-                tags: ["concurrency", "correctness"],
-                precision: if info.code == "data-race" {
-                    "very-high"
+                tags: if info.rank == FailOn::Anomaly {
+                    ["performance", "reliability"]
                 } else {
-                    "high"
+                    ["concurrency", "correctness"]
+                },
+                // Outliers are statistical; rules and races are exact.
+                precision: match info.code {
+                    "data-race" => "very-high",
+                    "outlier-call" | "outlier-trace" | "latency-drift" | "thread-stall" => "medium",
+                    _ => "high",
                 },
             },
         })
@@ -231,7 +237,10 @@ fn run(report: &Report) -> Run {
             locations: [input_location(&d.file, u64::from(d.line), None)],
         })
         .collect();
-    let results = report.findings().map(result).collect();
+    let results = report
+        .findings()
+        .map(|finding| result(finding, &infos))
+        .collect();
     Run {
         tool: Tool {
             driver: Driver {
@@ -249,15 +258,16 @@ fn run(report: &Report) -> Run {
     }
 }
 
-fn result(finding: Finding<'_>) -> SarifResult {
+fn result(finding: Finding<'_>, rules: &[&CodeInfo]) -> SarifResult {
     let code = finding.code();
-    let rule_index = CODES
+    let rule_index = rules
         .iter()
         .position(|c| c.code == code)
-        .expect("every finding code is registered");
+        .expect("every finding's code is among the rules");
     let (message, primary, related, flows, properties) = match finding {
         Finding::Race(race) => race_parts(race),
         Finding::Error(error) => error_parts(error),
+        Finding::Anomaly(anomaly) => anomaly_parts(anomaly),
     };
     SarifResult {
         rule_id: code,
@@ -387,6 +397,39 @@ fn error_parts(error: &ErrorReport) -> Parts {
         "trace": error.trace_id,
     });
     (message, primary, related, flows, properties)
+}
+
+/// The built-in codes, then those of custom detectors found in the report.
+fn rule_infos(report: &Report) -> Vec<&'static CodeInfo> {
+    let mut infos: Vec<&'static CodeInfo> = CODES.to_vec();
+    for finding in report.findings() {
+        let info = finding.info();
+        if !infos.iter().any(|known| known.code == info.code) {
+            infos.push(info);
+        }
+    }
+    infos
+}
+
+fn anomaly_parts(anomaly: &Anomaly) -> Parts {
+    let message = format!(
+        "{} (score {:.2}, confidence {:.2}). {}",
+        anomaly.description, anomaly.score, anomaly.confidence, anomaly.help
+    );
+    let primary = source_or_input(
+        &anomaly.location,
+        anomaly.function.as_deref(),
+        &anomaly.input,
+    );
+    let properties = serde_json::json!({
+        "anomalyType": anomaly.anomaly_type,
+        "score": anomaly.score,
+        "confidence": anomaly.confidence,
+        "event": anomaly.event_id,
+        "trace": anomaly.trace_id,
+        "affectedEvents": anomaly.affected_events,
+    });
+    (message, primary, Vec::new(), Vec::new(), properties)
 }
 
 fn thread_flow(access: &Access) -> ThreadFlow {

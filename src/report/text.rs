@@ -4,8 +4,8 @@
 //! and a summary line. ANSI colour only when asked for.
 
 use super::{
-    Access, BaselineState, DiagnosticEntry, ErrorReport, Finding, Level, Race, Render, Report,
-    Step, printable as p,
+    Access, Anomaly, BaselineState, DiagnosticEntry, ErrorReport, Finding, Level, Race, Render,
+    Report, Step, printable as p,
 };
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
@@ -35,6 +35,7 @@ pub fn finding_text(finding: Finding<'_>) -> String {
     let written = match finding {
         Finding::Race(race) => renderer.race(&mut out, race),
         Finding::Error(error) => renderer.error(&mut out, error),
+        Finding::Anomaly(anomaly) => renderer.anomaly(&mut out, anomaly),
     };
     written.expect("writing to a Vec cannot fail");
     String::from_utf8(out)
@@ -175,6 +176,42 @@ impl TextRenderer {
         writeln!(out)
     }
 
+    fn anomaly(&self, out: &mut dyn Write, anomaly: &Anomaly) -> io::Result<()> {
+        writeln!(
+            out,
+            "{}: {}",
+            self.heading(anomaly.severity, anomaly.code, anomaly.baseline),
+            self.paint(EMPHASIS, &p(&anomaly.description))
+        )?;
+        writeln!(
+            out,
+            "  --> {}  [thread {}/{}, event {}, trace {}]",
+            p(&anomaly.location),
+            p(&anomaly.service),
+            p(&anomaly.thread),
+            p(&anomaly.event_id),
+            p(&anomaly.trace_id)
+        )?;
+        let others = anomaly.affected_events.len().saturating_sub(1);
+        writeln!(
+            out,
+            "   {:<12} {} · score {:.2} · confidence {:.2}{}",
+            self.paint(DIM, "type"),
+            p(&anomaly.anomaly_type),
+            anomaly.score,
+            anomaly.confidence,
+            match others {
+                0 => String::new(),
+                n => format!(
+                    " · {n} more event{} involved",
+                    if n == 1 { "" } else { "s" }
+                ),
+            }
+        )?;
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), anomaly.help)?;
+        writeln!(out)
+    }
+
     fn diagnostics(&self, out: &mut dyn Write, diagnostics: &[DiagnosticEntry]) -> io::Result<()> {
         for d in diagnostics.iter().take(MAX_LISTED_DIAGNOSTICS) {
             let style = if d.severity == "error" {
@@ -212,6 +249,9 @@ impl Render for TextRenderer {
         }
         for error in &report.errors {
             self.error(out, error)?;
+        }
+        for anomaly in &report.anomalies {
+            self.anomaly(out, anomaly)?;
         }
         self.diagnostics(out, &report.diagnostics)?;
         if let Some(baseline) = &report.baseline {
@@ -257,12 +297,14 @@ impl Render for TextRenderer {
         };
         writeln!(
             out,
-            "{}: {verdict} ({} racy event{}) · {} error{} · {} events in {} trace{} · {} bad line{} · {} clocks",
+            "{}: {verdict} ({} racy event{}) · {} error{} · {} anomal{} · {} events in {} trace{} · {} bad line{} · {} clocks",
             self.paint(EMPHASIS, "summary"),
             s.racy_events,
             if s.racy_events == 1 { "" } else { "s" },
             s.errors,
             if s.errors == 1 { "" } else { "s" },
+            s.anomalies,
+            if s.anomalies == 1 { "y" } else { "ies" },
             s.events,
             s.traces,
             if s.traces == 1 { "" } else { "s" },

@@ -352,7 +352,7 @@ mod tests {
     /// (variable, [loc, loc], racy_events) of every group, and the total.
     fn races(spec: &str) -> (Vec<(String, [String; 2], u64)>, u64) {
         let rec = recording(spec);
-        let analysis = crate::analysis::analyze(&rec);
+        let analysis = crate::analysis::analyze(&rec, None);
         let groups = analysis
             .races
             .groups

@@ -1,0 +1,136 @@
+//! `retry-storm`: the same request sent again and again right after it
+//! failed, on one thread. Retries without backoff or a limit turn one
+//! failing dependency into load that keeps it failing.
+//!
+//! An attempt failed when its `http_response` has status 429 or 5xx, or an
+//! `error` event (or a raising function exit) comes after it on its thread
+//! before the next attempt. A run is consecutive attempts of the same
+//! request (method and URL, or statement shape) where every attempt but the
+//! last failed; a run with at least [`MIN_RETRIES`] retries is reported.
+
+use super::{short, statement_shape};
+use crate::analysis::anomaly::{Context, Detection, Detector, capped, effect_score};
+use crate::model::{EventIdx, EventKind};
+use crate::report::codes::{self, CodeInfo};
+use std::collections::HashMap;
+
+pub const MIN_RETRIES: usize = 3;
+
+pub struct RetryStorm;
+
+/// Keeps a finished run if it was a storm.
+fn close(run: Option<Run>, storms: &mut Vec<Run>) {
+    if let Some(run) = run
+        && run.attempts.len() > MIN_RETRIES
+    {
+        storms.push(run);
+    }
+}
+
+/// The attempts of one request in progress on one line of execution.
+struct Run {
+    request: String,
+    attempts: Vec<EventIdx>,
+    /// Whether the latest attempt failed.
+    failed: bool,
+}
+
+impl Detector for RetryStorm {
+    fn info(&self) -> &'static CodeInfo {
+        &codes::RETRY_STORM
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
+        let rec = cx.rec;
+        // Responses by their request.
+        let mut status_of: HashMap<EventIdx, i64> = HashMap::new();
+        for idx in rec.indices() {
+            let event = rec.event(idx);
+            if event.kind == EventKind::HttpResponse
+                && let (Some(request), Some(status)) =
+                    (event.parent, cx.io(idx).and_then(|d| d.status))
+            {
+                status_of.insert(request, status);
+            }
+        }
+        let mut runs: Vec<Option<Run>> = (0..rec.exec_lines.len()).map(|_| None).collect();
+        let mut storms = Vec::new();
+        for idx in rec.indices() {
+            let event = rec.event(idx);
+            let line = event.exec.index();
+            let request = match event.kind {
+                EventKind::HttpRequest => Some(cx.io_label(idx)),
+                EventKind::DbQuery => cx
+                    .io(idx)
+                    .and_then(|d| d.statement.as_deref())
+                    .map(statement_shape),
+                _ => None,
+            };
+            if let Some(request) = request {
+                match &mut runs[line] {
+                    Some(run) if run.failed && run.request == request => {
+                        run.attempts.push(idx);
+                        run.failed = false;
+                    }
+                    slot => {
+                        close(slot.take(), &mut storms);
+                        *slot = Some(Run {
+                            request,
+                            attempts: vec![idx],
+                            failed: false,
+                        });
+                    }
+                }
+                if status_of
+                    .get(&idx)
+                    .is_some_and(|&s| s == 429 || (500..600).contains(&s))
+                    && let Some(run) = &mut runs[line]
+                {
+                    run.failed = true;
+                }
+            } else if event.is_error()
+                && let Some(run) = &mut runs[line]
+            {
+                run.failed = true;
+            } else if event.kind == EventKind::HttpResponse
+                && let Some(request) = event.parent
+                && status_of
+                    .get(&request)
+                    .is_some_and(|&s| s == 429 || (500..600).contains(&s))
+            {
+                // A response recorded on another line than its request still
+                // marks that request's run.
+                let request_line = rec.event(request).exec.index();
+                if let Some(run) = &mut runs[request_line]
+                    && run.attempts.last() == Some(&request)
+                {
+                    run.failed = true;
+                }
+            }
+        }
+        for run in runs {
+            close(run, &mut storms);
+        }
+        let mut detections: Vec<Detection> = storms
+            .into_iter()
+            .map(|run| {
+                let retries = run.attempts.len() - 1;
+                let first = run.attempts[0];
+                Detection {
+                    event: first,
+                    anomaly_type: "retry-storm".to_string(),
+                    score: effect_score(retries as f64 / MIN_RETRIES as f64),
+                    confidence: 1.0,
+                    description: format!(
+                        "`{}` was retried {retries} times right after failing, at {}",
+                        short(&run.request),
+                        rec.location(first)
+                    ),
+                    affected: capped(run.attempts),
+                }
+            })
+            .collect();
+        detections.sort_by_key(|d| d.event);
+        detections
+    }
+}

@@ -1,0 +1,372 @@
+//! Temporal patterns over the run: a function whose latency drifts upward,
+//! a burst of errors, a thread that stalls while the others go on.
+//!
+//! Each is a [`Detector`] with a fixed threshold on the size of the effect
+//! (documented in docs/anomalies.md), so a clean trace reports nothing.
+
+use super::{Context, Detection, Detector, capped, effect_score};
+use crate::analysis::root_cause::failures;
+use crate::model::{EventIdx, EventKind, Sym};
+use crate::report::codes::{self, CodeInfo};
+use std::collections::BTreeMap;
+
+pub fn detectors() -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(LatencyDrift),
+        Box::new(ErrorBurst),
+        Box::new(ThreadStall),
+    ]
+}
+
+/// Latency drift needs this many finished calls of a function.
+pub const DRIFT_MIN_CALLS: usize = 20;
+/// ... a rank correlation of time and duration at least this strong ...
+pub const DRIFT_MIN_CORRELATION: f64 = 0.6;
+/// ... and the last third's median this many times the first third's.
+pub const DRIFT_MIN_RATIO: f64 = 2.0;
+
+pub struct LatencyDrift;
+
+impl Detector for LatencyDrift {
+    fn info(&self) -> &'static CodeInfo {
+        &codes::LATENCY_DRIFT
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
+        let rec = cx.rec;
+        // Per function: (start, duration, entry), finished calls only.
+        let mut by_function: BTreeMap<Sym, Vec<(i64, i64, EventIdx)>> = BTreeMap::new();
+        for call in &cx.calls.calls {
+            let (Some(exit), Some(function)) = (call.exit, rec.event(call.entry).function) else {
+                continue;
+            };
+            let start = rec.event(call.entry).timestamp_ns;
+            let duration = rec.event(exit).timestamp_ns.saturating_sub(start).max(0);
+            by_function
+                .entry(function)
+                .or_default()
+                .push((start, duration, call.entry));
+        }
+        let mut detections = Vec::new();
+        for (function, mut calls) in by_function {
+            if calls.len() < DRIFT_MIN_CALLS {
+                continue;
+            }
+            calls.sort_unstable();
+            let durations: Vec<f64> = calls.iter().map(|c| c.1 as f64).collect();
+            let rho = spearman_with_order(&durations);
+            let third = calls.len() / 3;
+            let early = median(&durations[..third]);
+            let late = median(&durations[calls.len() - third..]);
+            let ratio = if early > 0.0 {
+                late / early
+            } else if late > 0.0 {
+                f64::INFINITY
+            } else {
+                1.0
+            };
+            if rho < DRIFT_MIN_CORRELATION || ratio < DRIFT_MIN_RATIO {
+                continue;
+            }
+            let last = calls[calls.len() - 1].2;
+            let mut affected = vec![last];
+            affected.extend(calls.iter().take(5).map(|c| c.2));
+            affected.extend(calls.iter().rev().skip(1).take(5).map(|c| c.2));
+            detections.push(Detection {
+                event: last,
+                anomaly_type: "latency-drift".to_string(),
+                score: effect_score(ratio / DRIFT_MIN_RATIO),
+                confidence: correlation_confidence(rho, calls.len()),
+                description: format!(
+                    "`{}` got slower over the run: median {} in the first third of its {} calls, {} in the last (rank correlation of time and duration {rho:.2})",
+                    rec.str(function),
+                    duration_text(early),
+                    calls.len(),
+                    duration_text(late)
+                ),
+                affected: capped(affected),
+            });
+        }
+        detections
+    }
+}
+
+/// A burst needs at least this many errors ...
+pub const BURST_MIN_ERRORS: usize = 5;
+/// ... within a window of this share of the run ...
+pub const BURST_WINDOW_SHARE: f64 = 0.05;
+/// ... at this many times the run's average error rate.
+pub const BURST_MIN_RATE_RATIO: f64 = 4.0;
+
+pub struct ErrorBurst;
+
+impl Detector for ErrorBurst {
+    fn info(&self) -> &'static CodeInfo {
+        &codes::ERROR_BURST
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
+        let rec = cx.rec;
+        let mut errors: Vec<(i64, EventIdx)> = failures(rec)
+            .into_iter()
+            .map(|e| (rec.event(e).timestamp_ns, e))
+            .collect();
+        if errors.len() < BURST_MIN_ERRORS {
+            return Vec::new();
+        }
+        errors.sort_unstable();
+        let (Some(start), Some(end)) = (
+            rec.events.iter().map(|e| e.timestamp_ns).min(),
+            rec.events.iter().map(|e| e.timestamp_ns).max(),
+        ) else {
+            return Vec::new();
+        };
+        let run = (end - start) as f64;
+        if run <= 0.0 {
+            return Vec::new();
+        }
+        let window = (run * BURST_WINDOW_SHARE).max(1.0);
+        let expected = errors.len() as f64 * BURST_WINDOW_SHARE;
+        let needed = (BURST_MIN_ERRORS as f64).max(BURST_MIN_RATE_RATIO * expected);
+        // Grow each burst from the first error whose window is dense enough
+        // while the next error is still within a window of the last.
+        let mut detections = Vec::new();
+        let mut i = 0;
+        while i < errors.len() {
+            let in_window = errors[i..]
+                .iter()
+                .take_while(|e| ((e.0 - errors[i].0) as f64) <= window)
+                .count();
+            if (in_window as f64) < needed {
+                i += 1;
+                continue;
+            }
+            let mut j = i + in_window;
+            while j < errors.len() && ((errors[j].0 - errors[j - 1].0) as f64) <= window / 4.0 {
+                j += 1;
+            }
+            let burst = &errors[i..j];
+            let span = (burst[burst.len() - 1].0 - burst[0].0).max(1) as f64;
+            let rate_ratio = (burst.len() as f64 / span) / (errors.len() as f64 / run);
+            detections.push(Detection {
+                event: burst[0].1,
+                anomaly_type: "error-burst".to_string(),
+                score: effect_score(rate_ratio / BURST_MIN_RATE_RATIO),
+                confidence: 1.0 - 1.0 / burst.len() as f64,
+                description: format!(
+                    "{} errors within {} ({rate_ratio:.1}x the run's average error rate; {} errors in {} overall)",
+                    burst.len(),
+                    duration_text(span),
+                    errors.len(),
+                    duration_text(run)
+                ),
+                affected: capped(burst.iter().map(|e| e.1).collect()),
+            });
+            i = j;
+        }
+        detections
+    }
+}
+
+/// A gap is a stall when it is this many times the median gap between
+/// consecutive events of a thread ...
+pub const STALL_MIN_RATIO: f64 = 50.0;
+/// ... at least this long ...
+pub const STALL_MIN_NS: i64 = 10_000_000;
+/// ... and other threads recorded at least this many events meanwhile.
+pub const STALL_MIN_OTHER_EVENTS: usize = 20;
+
+pub struct ThreadStall;
+
+impl Detector for ThreadStall {
+    fn info(&self) -> &'static CodeInfo {
+        &codes::THREAD_STALL
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
+        let rec = cx.rec;
+        let mut last_on_line: Vec<Option<EventIdx>> = vec![None; rec.exec_lines.len()];
+        let mut gaps: Vec<(i64, EventIdx, EventIdx)> = Vec::new();
+        for idx in rec.indices() {
+            let event = rec.event(idx);
+            if let Some(previous) = last_on_line[event.exec.index()].replace(idx) {
+                let gap = event.timestamp_ns - rec.event(previous).timestamp_ns;
+                gaps.push((gap, previous, idx));
+            }
+        }
+        let mut positive: Vec<i64> = gaps.iter().map(|g| g.0).filter(|&g| g > 0).collect();
+        if positive.is_empty() {
+            return Vec::new();
+        }
+        positive.sort_unstable();
+        let typical = positive[positive.len() / 2] as f64;
+        let threshold = (typical * STALL_MIN_RATIO).max(STALL_MIN_NS as f64);
+        let mut times: Vec<i64> = rec.events.iter().map(|e| e.timestamp_ns).collect();
+        times.sort_unstable();
+        // The longest stall per line of execution.
+        let mut worst: BTreeMap<u32, (i64, EventIdx, EventIdx, usize)> = BTreeMap::new();
+        for &(gap, before, after) in &gaps {
+            // Waiting for another task or a message is the program's design,
+            // not a stall.
+            if (gap as f64) < threshold
+                || matches!(
+                    rec.event(after).kind,
+                    EventKind::AsyncAwait | EventKind::MessageReceive
+                )
+            {
+                continue;
+            }
+            let (from, to) = (
+                rec.event(before).timestamp_ns,
+                rec.event(after).timestamp_ns,
+            );
+            let meanwhile =
+                times.partition_point(|&t| t < to) - times.partition_point(|&t| t <= from);
+            if meanwhile < STALL_MIN_OTHER_EVENTS {
+                continue;
+            }
+            let line = rec.event(after).exec.0;
+            let entry = worst.entry(line).or_insert((gap, before, after, meanwhile));
+            if gap > entry.0 {
+                *entry = (gap, before, after, meanwhile);
+            }
+        }
+        worst
+            .into_values()
+            .map(|(gap, before, after, meanwhile)| {
+                let line = rec.exec_line(after);
+                let waiting = match rec.event(after).kind {
+                    EventKind::LockAcquire => format!(
+                        " (it was waiting for lock `{}`)",
+                        rec.event(after).subject.map_or("?", |s| rec.str(s))
+                    ),
+                    _ => String::new(),
+                };
+                Detection {
+                    event: after,
+                    anomaly_type: "thread-stall".to_string(),
+                    score: effect_score(gap as f64 / threshold),
+                    confidence: 1.0 - 1.0 / meanwhile as f64,
+                    description: format!(
+                        "thread {}/{} recorded nothing for {} ({:.0}x its usual gap) while other threads recorded {meanwhile} events, before {} at {}{waiting}",
+                        rec.str(line.service),
+                        rec.str(line.thread),
+                        duration_text(gap as f64),
+                        gap as f64 / typical,
+                        rec.event(after).kind.as_str(),
+                        rec.location(after)
+                    ),
+                    affected: vec![after, before],
+                }
+            })
+            .collect()
+    }
+}
+
+/// Spearman's rank correlation of `values` with their order.
+fn spearman_with_order(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let ranks = ranks(values);
+    let mean = (n as f64 - 1.0) / 2.0;
+    let (mut cov, mut var_x, mut var_y) = (0.0, 0.0, 0.0);
+    for (i, r) in ranks.iter().enumerate() {
+        let (dx, dy) = (i as f64 - mean, r - mean);
+        cov += dx * dy;
+        var_x += dx * dx;
+        var_y += dy * dy;
+    }
+    if var_y == 0.0 {
+        0.0
+    } else {
+        cov / (var_x * var_y).sqrt()
+    }
+}
+
+/// Ranks from 0, ties sharing their average rank.
+fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && values[order[j]] == values[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j - 1) as f64 / 2.0;
+        for &k in &order[i..j] {
+            ranks[k] = rank;
+        }
+        i = j;
+    }
+    ranks
+}
+
+/// One minus the one-sided p-value of a rank correlation under the normal
+/// approximation (z = rho * sqrt(n - 1)).
+fn correlation_confidence(rho: f64, n: usize) -> f64 {
+    let z = rho * ((n as f64) - 1.0).sqrt();
+    normal_cdf(z)
+}
+
+/// The standard normal CDF (Abramowitz and Stegun 7.1.26, error < 1.5e-7).
+fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-x * x).exp();
+    if z >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+pub(crate) fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// A duration in nanoseconds, in the unit that reads best.
+pub fn duration_text(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.1} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} us", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_correlation_and_confidence() {
+        assert!((spearman_with_order(&[1.0, 2.0, 3.0, 4.0]) - 1.0).abs() < 1e-12);
+        assert!((spearman_with_order(&[4.0, 3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+        assert_eq!(spearman_with_order(&[2.0, 2.0, 2.0]), 0.0);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.96) - 0.975).abs() < 1e-3);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(duration_text(2_500_000.0), "2.5 ms");
+    }
+}
