@@ -1,6 +1,7 @@
 //! The detectors. Each reads the recording and happens-before and returns
 //! plain data; none prints. [`analyze`] runs them all.
 
+pub mod anomaly;
 pub mod race;
 pub mod root_cause;
 

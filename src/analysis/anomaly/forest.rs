@@ -1,0 +1,1048 @@
+//! Extended Isolation Forest: an anomaly score per row of a feature matrix.
+//!
+//! The algorithm is the one of Hariri, Carrasco Kind and Brunner, "Extended
+//! Isolation Forest" (IEEE Transactions on Knowledge and Data Engineering,
+//! 2021; arXiv:1811.02141, 2018). Each tree isolates a random subsample by
+//! cutting it with random hyperplanes; a row that is cut off after few cuts
+//! lies in a sparse region. The original Isolation Forest (Liu, Ting and Zhou
+//! 2008) only cuts parallel to the axes, which leaves axis-parallel "ghost"
+//! bands of low scores in the score map; a random slope removes them.
+//! `extension_level` counts the degrees of freedom of the slope: 0 is the
+//! original forest, `dim - 1` (the default) a fully random slope.
+//!
+//! It lives in the project instead of coming from the `extended-isolation-forest`
+//! crate because that crate cannot serve a product that must give the same
+//! answer twice: it draws from the thread's unseedable random generator, so
+//! two runs over the same trace score differently; it panics on NaN and
+//! infinite values; and its dimension is a const generic, while Causeway
+//! learns the number of features at run time. The crate stays a
+//! dev-dependency, as a second opinion in `tests/eif_crate_agreement.rs`.
+//!
+//! Determinism is the point of this file, so it depends on nothing that could
+//! change its numbers underneath it:
+//!
+//! - the random numbers come from a generator written here (SplitMix64 to
+//!   seed xoshiro256**), the normals from Box–Muller, and the logarithm, sine,
+//!   cosine and power of two that those and the score need are small
+//!   polynomials written here too, using only `+ - * /` and `sqrt`, which
+//!   IEEE 754 rounds the same everywhere (the platform's libm may differ in
+//!   the last bit between systems and versions);
+//! - each tree has its own random stream, derived from (seed, tree index), so
+//!   trees are grown in parallel and the forest does not depend on the number
+//!   of threads;
+//! - a row's score sums its trees' path lengths in tree order, whichever
+//!   thread scores it.
+//!
+//! Same data, same parameters: the same forest, bit for bit, and the same
+//! scores.
+//!
+//! Two choices of this implementation, within the paper's algorithm:
+//!
+//! - A node's hyperplane keeps `extension_level + 1` non-zero components,
+//!   chosen among the coordinates on which the node's points differ (as
+//!   scikit-learn skips constant features): a cut along a constant
+//!   coordinate cannot separate anything and would waste one of the few
+//!   levels a tree has. At full extension every coordinate keeps its
+//!   component, as in the paper.
+//! - The split `(x - p)·n <= 0` is stored as `n·x <= n·p`, with `n·p`
+//!   computed once at fit time: one multiply-add per component when scoring,
+//!   and fitting partitions with the very same comparison.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Row-major matrix of finite f64 features.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Matrix {
+    pub dim: usize,
+    pub values: Vec<f64>,
+}
+
+impl Matrix {
+    pub fn new(dim: usize) -> Self {
+        Matrix {
+            dim,
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends a row; a row of the wrong length is cut or padded with zeros
+    /// (a caller's bug, but it must not shift every later row).
+    pub fn push_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.dim, "row length differs from the matrix's");
+        let kept = row.len().min(self.dim);
+        self.values.extend_from_slice(&row[..kept]);
+        self.values.resize(self.values.len() + self.dim - kept, 0.0);
+    }
+
+    /// The number of rows (0 when `dim` is 0: such rows hold nothing).
+    pub fn rows(&self) -> usize {
+        self.values.len().checked_div(self.dim).unwrap_or(0)
+    }
+
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForestParams {
+    /// Number of trees.
+    pub trees: usize,
+    /// Rows drawn (without replacement) to grow each tree.
+    pub sample_size: usize,
+    /// Non-zero components of each hyperplane's normal, minus one: 0 is the
+    /// original, axis-parallel Isolation Forest; `None` means full extension
+    /// (`dim - 1`). Larger values are treated as full.
+    pub extension_level: Option<usize>,
+    pub seed: u64,
+}
+
+impl Default for ForestParams {
+    /// The paper's defaults: 100 trees of 256 rows, full extension.
+    fn default() -> Self {
+        ForestParams {
+            trees: 100,
+            sample_size: 256,
+            extension_level: None,
+            seed: 0,
+        }
+    }
+}
+
+/// A fitted forest. Trees are flat node arrays, so a model file is a few
+/// vectors of numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forest {
+    /// The parameters it was grown with (provenance for a model file).
+    params: ForestParams,
+    dim: usize,
+    /// psi: the rows each tree was grown from, `min(sample_size, rows)`.
+    sample_size: usize,
+    /// Components stored per node: `extension_level + 1`, at most `dim`.
+    width: usize,
+    trees: Vec<Tree>,
+}
+
+/// One isolation tree. Node `i` sends a row `x` to `child[i]` when
+/// `n_i·x <= offset[i]` and to `child[i] + 1` otherwise. A leaf is its own
+/// child, with a zero normal and offset 0, so it keeps every row; a row is
+/// therefore at its leaf after exactly `height` steps, without a branch on
+/// whether a node is a leaf (the scoring loop has no unpredictable branches).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Tree {
+    /// Depth of the deepest leaf.
+    height: u32,
+    child: Vec<u32>,
+    offset: Vec<f64>,
+    /// Leaves: depth + c(points in the leaf), the path length of a row ending
+    /// there. Inner nodes: 0.
+    path: Vec<f64>,
+    /// `width` coordinates per node, the non-zero components of its normal;
+    /// empty when `width == dim` (dense normals, coordinate order).
+    dims: Vec<u32>,
+    /// `width` components per node.
+    coefs: Vec<f64>,
+}
+
+/// The anomaly score of one row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scored {
+    /// `2^(-E[h] / c(psi))`: near 1 for anomalies, about 0.5 or below for
+    /// ordinary rows.
+    pub score: f64,
+    /// fraction of trees whose path length for the row is below c(sample_size), in [0,1]
+    pub agreement: f64,
+}
+
+/// The score of a row when there is nothing to compare it with (no trees,
+/// or trees grown from fewer than two rows): E[h] = c(psi) by convention.
+const NEUTRAL: Scored = Scored {
+    score: 0.5,
+    agreement: 0.0,
+};
+
+/// Rows scored together: each tree is walked for the whole block at once,
+/// so the tree stays in cache and the independent rows overlap in the CPU.
+const BLOCK: usize = 64;
+
+impl Forest {
+    /// Grows the forest. Never panics: 0 or 1 rows, or `dim` 0, give a
+    /// forest that scores every row [`NEUTRAL`]ly (0.5); non-finite values
+    /// are a caller's bug (debug assertion) and read as 0 otherwise.
+    pub fn fit(data: &Matrix, params: &ForestParams) -> Forest {
+        let dim = data.dim;
+        let rows = data.rows();
+        let psi = params.sample_size.min(rows);
+        let full = dim.saturating_sub(1);
+        let width = params.extension_level.map_or(full, |e| e.min(full)) + 1;
+        let width = width.min(dim);
+        let grown = psi >= 2 && dim > 0;
+        let trees = if grown {
+            (0..params.trees)
+                .into_par_iter()
+                .map(|t| grow(data, psi, width, Rng::for_tree(params.seed, t as u64)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Forest {
+            params: *params,
+            dim,
+            sample_size: psi,
+            width,
+            trees,
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Scores one row (`s = 2^(-E[h]/c(psi))`, psi the effective sample
+    /// size). A row of the wrong length is cut or padded with zeros,
+    /// non-finite values read as 0.
+    pub fn score(&self, row: &[f64]) -> Scored {
+        let mut clean: Vec<f64> = row.iter().take(self.dim).map(|&v| finite(v)).collect();
+        clean.resize(self.dim, 0.0);
+        let mut out = [NEUTRAL];
+        self.score_block(&clean, &mut out);
+        out[0]
+    }
+
+    /// Scores every row, in parallel over blocks of rows; each row's score is
+    /// computed exactly as [`Forest::score`] would, whatever the threads.
+    pub fn score_all(&self, data: &Matrix) -> Vec<Scored> {
+        let rows = data.rows();
+        if data.dim != self.dim {
+            debug_assert_eq!(data.dim, self.dim, "matrix and forest differ in dim");
+            return (0..rows).map(|i| self.score(data.row(i))).collect();
+        }
+        let mut out = vec![NEUTRAL; rows];
+        if rows == 0 || self.trees.is_empty() {
+            return out;
+        }
+        let dim = self.dim;
+        data.values[..rows * dim]
+            .par_chunks(BLOCK * dim)
+            .zip(out.par_chunks_mut(BLOCK))
+            .for_each(|(block, out)| {
+                if block.iter().all(|v| v.is_finite()) {
+                    self.score_block(block, out);
+                } else {
+                    let clean: Vec<f64> = block.iter().map(|&v| finite(v)).collect();
+                    self.score_block(&clean, out);
+                }
+            });
+        out
+    }
+
+    /// Scores `out.len()` (at most [`BLOCK`]) consecutive finite rows.
+    fn score_block(&self, rows: &[f64], out: &mut [Scored]) {
+        let n = out.len();
+        if self.trees.is_empty() || n == 0 {
+            out.fill(NEUTRAL);
+            return;
+        }
+        let (dim, width) = (self.dim, self.width);
+        let c_psi = average_path(self.sample_size);
+        let mut sum = [0.0f64; BLOCK];
+        let mut short = [0u32; BLOCK];
+        let mut node = [0u32; BLOCK];
+        for tree in &self.trees {
+            node[..n].fill(0);
+            for _ in 0..tree.height {
+                for (r, at) in node[..n].iter_mut().enumerate() {
+                    let i = *at as usize;
+                    let x = &rows[r * dim..(r + 1) * dim];
+                    let coefs = &tree.coefs[i * width..(i + 1) * width];
+                    let dot = if tree.dims.is_empty() {
+                        dot_dense(coefs, x)
+                    } else {
+                        dot_sparse(&tree.dims[i * width..(i + 1) * width], coefs, x)
+                    };
+                    *at = tree.child[i] + u32::from(dot > tree.offset[i]);
+                }
+            }
+            for r in 0..n {
+                let h = tree.path[node[r] as usize];
+                sum[r] += h;
+                short[r] += u32::from(h < c_psi);
+            }
+        }
+        let trees = self.trees.len() as f64;
+        for (r, scored) in out.iter_mut().enumerate() {
+            *scored = Scored {
+                score: exp2(-(sum[r] / trees) / c_psi),
+                agreement: f64::from(short[r]) / trees,
+            };
+        }
+    }
+}
+
+/// `n·x` over all coordinates. Fitting and scoring both use this one
+/// function, so a training row goes the same way in both.
+#[inline(always)]
+fn dot_dense(coefs: &[f64], x: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (c, v) in coefs.iter().zip(x) {
+        sum += c * v;
+    }
+    sum
+}
+
+/// `n·x` over the normal's non-zero components.
+#[inline(always)]
+fn dot_sparse(dims: &[u32], coefs: &[f64], x: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (&d, c) in dims.iter().zip(coefs) {
+        sum += c * x[d as usize];
+    }
+    sum
+}
+
+/// Non-finite inputs read as 0 (callers clean them; this only keeps a bad
+/// value from steering every comparison).
+fn finite(v: f64) -> f64 {
+    if v.is_finite() { v } else { 0.0 }
+}
+
+/// c(n): the average path length of an unsuccessful search in a binary search
+/// tree of n keys, `2H(n-1) - 2(n-1)/n` with `H(i) ≈ ln(i) + γ`; exact for
+/// n <= 2, where the approximation is poor.
+fn average_path(n: usize) -> f64 {
+    const EULER_GAMMA: f64 = 0.577_215_664_9;
+    match n {
+        0 | 1 => 0.0,
+        2 => 1.0,
+        _ => {
+            let m = (n - 1) as f64;
+            2.0 * (ln(m) + EULER_GAMMA) - 2.0 * m / n as f64
+        }
+    }
+}
+
+/// Grows one tree from `psi` rows drawn without replacement.
+fn grow(data: &Matrix, psi: usize, width: usize, mut rng: Rng) -> Tree {
+    let dim = data.dim;
+    let picked = rng.sample(data.rows(), psi);
+    let mut points = Vec::with_capacity(psi * dim);
+    for &i in &picked {
+        for &v in data.row(i) {
+            debug_assert!(v.is_finite(), "Forest::fit given a non-finite value");
+            points.push(finite(v));
+        }
+    }
+    let dense = width == dim;
+    let mut grower = Grower {
+        points: &points,
+        dim,
+        width,
+        dense,
+        limit: ceil_log2(psi),
+        rng,
+        order: (0..psi as u32).collect(),
+        low: vec![0.0; dim],
+        high: vec![0.0; dim],
+        spread: Vec::with_capacity(dim),
+        intercept: vec![0.0; dim],
+        normal: vec![0.0; width],
+        tree: Tree {
+            height: 0,
+            child: Vec::new(),
+            offset: Vec::new(),
+            path: Vec::new(),
+            dims: Vec::new(),
+            coefs: Vec::new(),
+        },
+    };
+    grower.push_node();
+    grower.node(0, 0, psi, 0);
+    grower.tree
+}
+
+fn ceil_log2(n: usize) -> u32 {
+    if n <= 1 {
+        0
+    } else {
+        usize::BITS - (n - 1).leading_zeros()
+    }
+}
+
+struct Grower<'a> {
+    /// The tree's sample, row-major.
+    points: &'a [f64],
+    dim: usize,
+    width: usize,
+    dense: bool,
+    /// Height limit, ceil(log2 psi): deeper nodes would only sort ordinary
+    /// rows, which the score cannot tell apart anyway.
+    limit: u32,
+    rng: Rng,
+    /// Sample rows, partitioned in place: a node owns a contiguous range.
+    order: Vec<u32>,
+    // Scratch space, reused by every node.
+    low: Vec<f64>,
+    high: Vec<f64>,
+    spread: Vec<u32>,
+    intercept: Vec<f64>,
+    normal: Vec<f64>,
+    tree: Tree,
+}
+
+impl Grower<'_> {
+    /// Appends a leaf (its own child, zero normal) and returns its index.
+    fn push_node(&mut self) -> usize {
+        let t = &mut self.tree;
+        let index = t.child.len();
+        t.child.push(index as u32);
+        t.offset.push(0.0);
+        t.path.push(0.0);
+        t.coefs.resize(t.coefs.len() + self.width, 0.0);
+        if !self.dense {
+            t.dims.resize(t.dims.len() + self.width, 0);
+        }
+        index
+    }
+
+    fn point(&self, i: u32) -> &[f64] {
+        let start = i as usize * self.dim;
+        &self.points[start..start + self.dim]
+    }
+
+    fn leaf(&mut self, slot: usize, depth: u32, size: usize) {
+        self.tree.path[slot] = f64::from(depth) + average_path(size);
+        self.tree.height = self.tree.height.max(depth);
+    }
+
+    /// Splits the rows `order[start..end]` at node `slot`, then its children.
+    fn node(&mut self, slot: usize, start: usize, end: usize, depth: u32) {
+        let size = end - start;
+        if depth >= self.limit || size <= 1 {
+            return self.leaf(slot, depth, size);
+        }
+        let dim = self.dim;
+        self.low.fill(f64::INFINITY);
+        self.high.fill(f64::NEG_INFINITY);
+        for k in start..end {
+            let start = self.order[k] as usize * dim;
+            let p = &self.points[start..start + dim];
+            for ((low, high), &v) in self.low.iter_mut().zip(&mut self.high).zip(p) {
+                *low = low.min(v);
+                *high = high.max(v);
+            }
+        }
+        self.spread.clear();
+        self.spread
+            .extend((0..dim as u32).filter(|&d| self.high[d as usize] > self.low[d as usize]));
+        if self.spread.is_empty() {
+            // All points equal: nothing can separate them.
+            return self.leaf(slot, depth, size);
+        }
+
+        // The normal's non-zero coordinates, ascending (memory order when
+        // scoring): all of them at full extension, else a random choice among
+        // the coordinates on which the points differ.
+        let active = if self.dense {
+            self.spread.clear();
+            self.spread.extend(0..dim as u32);
+            dim
+        } else {
+            let k = self.width.min(self.spread.len());
+            for i in 0..k {
+                let j = i + self.rng.below(self.spread.len() - i);
+                self.spread.swap(i, j);
+            }
+            self.spread[..k].sort_unstable();
+            k
+        };
+        let base = slot * self.width;
+        for n in 0..self.width {
+            // Unused slots (fewer differing coordinates than the width) keep a
+            // zero component on a valid coordinate.
+            let (d, c) = if n < active {
+                let d = self.spread[n];
+                let c = self.rng.normal();
+                let (lo, hi) = (self.low[d as usize], self.high[d as usize]);
+                self.intercept[d as usize] = uniform_in(lo, hi, self.rng.unit());
+                (d, c)
+            } else {
+                (self.spread[0], 0.0)
+            };
+            self.normal[n] = c;
+            self.tree.coefs[base + n] = c;
+            if !self.dense {
+                self.tree.dims[base + n] = d;
+            }
+        }
+        let offset = tame(self.project(slot, &self.intercept));
+        self.tree.offset[slot] = offset;
+
+        // Partition: rows with n·x <= n·p first.
+        let (mut i, mut j) = (start, end);
+        while i < j {
+            if self.project(slot, self.point(self.order[i])) <= offset {
+                i += 1;
+            } else {
+                j -= 1;
+                self.order.swap(i, j);
+            }
+        }
+
+        let left = self.push_node();
+        self.push_node();
+        self.tree.child[slot] = left as u32;
+        self.node(left, start, i, depth + 1);
+        self.node(left + 1, i, end, depth + 1);
+    }
+
+    /// `n·x` for node `slot`, by the same function scoring uses.
+    fn project(&self, slot: usize, x: &[f64]) -> f64 {
+        let range = slot * self.width..(slot + 1) * self.width;
+        if self.dense {
+            dot_dense(&self.tree.coefs[range], x)
+        } else {
+            dot_sparse(&self.tree.dims[range.clone()], &self.tree.coefs[range], x)
+        }
+    }
+}
+
+/// A uniform draw in `[lo, hi]` from `u` in `[0, 1)`, also when `hi - lo`
+/// overflows.
+fn uniform_in(lo: f64, hi: f64, u: f64) -> f64 {
+    let p = lo + (hi - lo) * u;
+    let p = if p.is_finite() {
+        p
+    } else {
+        lo * (1.0 - u) + hi * u
+    };
+    p.clamp(lo, hi)
+}
+
+/// Keeps an offset finite (values near f64::MAX can overflow `n·p`), so a
+/// model always serializes; fitting and scoring compare against the same
+/// stored value.
+fn tame(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-f64::MAX, f64::MAX)
+    }
+}
+
+/// xoshiro256** (Blackman and Vigna 2018), seeded through SplitMix64 as its
+/// authors recommend. Written here so that no library update can change a
+/// forest.
+#[derive(Clone, Debug)]
+struct Rng {
+    s: [u64; 4],
+    /// The second normal of the last Box–Muller pair.
+    spare: Option<f64>,
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Rng {
+    /// The stream of tree `tree` of a forest seeded with `seed`: the pair is
+    /// hashed through SplitMix64, whose outputs then fill the state.
+    fn for_tree(seed: u64, tree: u64) -> Rng {
+        let mut state = seed;
+        let mut state = splitmix64(&mut state) ^ tree.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let mut s = [0u64; 4];
+        for word in &mut s {
+            *word = splitmix64(&mut state);
+        }
+        if s == [0; 4] {
+            // The one state xoshiro cannot leave; SplitMix64 practically never
+            // yields it, but a zero stream would be silently constant.
+            s[0] = 1;
+        }
+        Rng { s, spare: None }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in `[0, 1)`, 53 random bits.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform in `0..n` (`n > 0`), without bias (Lemire 2019).
+    fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        let mut m = u128::from(self.next_u64()) * u128::from(n);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = u128::from(self.next_u64()) * u128::from(n);
+            }
+        }
+        (m >> 64) as usize
+    }
+
+    /// Standard normal, by Box–Muller.
+    fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare.take() {
+            return z;
+        }
+        let u1 = 1.0 - self.unit(); // (0, 1]: the logarithm stays finite
+        let u2 = self.unit();
+        let r = (-2.0 * ln(u1)).sqrt();
+        let (cos, sin) = cos_sin_turn(u2);
+        self.spare = Some(r * sin);
+        r * cos
+    }
+
+    /// `k` distinct indices in `0..n`, by Floyd's algorithm: `k` draws
+    /// whatever `n` (a million-row matrix costs no more than a small one).
+    fn sample(&mut self, n: usize, k: usize) -> Vec<usize> {
+        if k >= n {
+            return (0..n).collect();
+        }
+        let mut seen = HashSet::with_capacity(k);
+        let mut picked = Vec::with_capacity(k);
+        for j in n - k..n {
+            let t = self.below(j + 1);
+            let pick = if seen.insert(t) { t } else { j };
+            seen.insert(pick);
+            picked.push(pick);
+        }
+        picked
+    }
+}
+
+// Elementary functions from `+ - * /` only, so their bits do not depend on
+// the platform's math library. Accurate to a few ulps, which is all the
+// sampling and the score need; what matters is that they are the same
+// everywhere.
+
+const LN_2: f64 = std::f64::consts::LN_2;
+
+/// Natural logarithm of a positive, finite, normal `x`.
+fn ln(x: f64) -> f64 {
+    debug_assert!(x.is_normal() && x > 0.0);
+    let bits = x.to_bits();
+    let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    // Mantissa in [1, 2), then in [sqrt(1/2), sqrt(2)) so the series below
+    // converges fast.
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        exponent += 1;
+    }
+    // ln(m) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), s = (m-1)/(m+1),
+    // |s| <= 0.172: s^2 <= 0.0295, so 12 terms reach below 1e-18.
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let mut series = 0.0;
+    for k in (0..12).rev() {
+        series = series * s2 + 1.0 / (2 * k + 1) as f64;
+    }
+    exponent as f64 * LN_2 + 2.0 * s * series
+}
+
+/// (cos 2πu, sin 2πu) for `u` in `[0, 1)`.
+fn cos_sin_turn(u: f64) -> (f64, f64) {
+    // Quarter turns are exact in binary: 4u = q + r, r in [-1/2, 1/2],
+    // so the series only sees |x| <= π/4.
+    let quarters = 4.0 * u;
+    let q = quarters.round();
+    let x = (quarters - q) * std::f64::consts::FRAC_PI_2;
+    let x2 = x * x;
+    // Taylor series to x^18 and x^19: the next term is below 1e-19.
+    let (mut cos, mut sin) = (0.0, 0.0);
+    for k in (0..10).rev() {
+        cos = cos * x2 + sign(k) / factorial(2 * k);
+        sin = sin * x2 + sign(k) / factorial(2 * k + 1);
+    }
+    let sin = sin * x;
+    match q as u32 % 4 {
+        0 => (cos, sin),
+        1 => (-sin, cos),
+        2 => (-cos, -sin),
+        _ => (sin, -cos),
+    }
+}
+
+fn sign(k: u32) -> f64 {
+    if k.is_multiple_of(2) { 1.0 } else { -1.0 }
+}
+
+fn factorial(n: u32) -> f64 {
+    (1..=n).map(f64::from).product()
+}
+
+/// 2^x, for the score (x <= 0 there).
+fn exp2(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    if x < -1022.0 {
+        return 0.0;
+    }
+    if x > 1023.0 {
+        return f64::INFINITY;
+    }
+    let whole = x.floor();
+    // 2^f = e^(f ln 2), f in [0, 1): Taylor to degree 18 (error < 1e-19).
+    let y = (x - whole) * LN_2;
+    let mut power = 0.0;
+    for k in (0..19).rev() {
+        power = power * y + 1.0 / factorial(k);
+    }
+    power * f64::from_bits(((whole as i64 + 1023) as u64) << 52)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test-only generator of data (not the forest's own streams).
+    fn gaussian(rng: &mut Rng, rows: usize, dim: usize) -> Matrix {
+        let mut m = Matrix::new(dim);
+        for _ in 0..rows {
+            let row: Vec<f64> = (0..dim).map(|_| rng.normal()).collect();
+            m.push_row(&row);
+        }
+        m
+    }
+
+    fn data_rng() -> Rng {
+        Rng::for_tree(0xDA7A, 0)
+    }
+
+    fn params(seed: u64) -> ForestParams {
+        ForestParams {
+            seed,
+            ..ForestParams::default()
+        }
+    }
+
+    /// Row indices by descending score.
+    fn ranking(scores: &[Scored]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].score.total_cmp(&scores[a].score));
+        order
+    }
+
+    #[test]
+    fn elementary_functions_match_std() {
+        for &x in &[1e-300, 1e-10, 0.1, 0.5, 0.999, 1.0, 2.0, 255.0, 1e6, 1e300] {
+            let (ours, std) = (ln(x), f64::ln(x));
+            assert!(
+                (ours - std).abs() <= 4.0 * f64::EPSILON * std.abs().max(1.0),
+                "ln {x}"
+            );
+        }
+        for i in 0..1000 {
+            let u = i as f64 / 1000.0;
+            let (c, s) = cos_sin_turn(u);
+            let t = u * std::f64::consts::TAU;
+            assert!(
+                (c - t.cos()).abs() < 1e-15 && (s - t.sin()).abs() < 1e-15,
+                "{u}"
+            );
+        }
+        for &x in &[-1100.0, -30.5, -1.0, -0.3, 0.0, 0.7, 10.25] {
+            let (ours, std) = (exp2(x), f64::exp2(x));
+            assert!((ours - std).abs() <= 4.0 * f64::EPSILON * std, "exp2 {x}");
+        }
+        assert_eq!(average_path(1), 0.0);
+        assert_eq!(average_path(2), 1.0);
+        assert!((average_path(256) - 10.244_770_920_116_851).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_generator_is_sound() {
+        let mut rng = Rng::for_tree(1, 2);
+        let n = 100_000;
+        let draws: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
+        let picked = rng.sample(1000, 256);
+        let distinct: HashSet<_> = picked.iter().collect();
+        assert_eq!(distinct.len(), 256);
+        assert!(picked.iter().all(|&i| i < 1000));
+        assert_ne!(
+            Rng::for_tree(1, 0).next_u64(),
+            Rng::for_tree(1, 1).next_u64()
+        );
+        assert_ne!(
+            Rng::for_tree(0, 1).next_u64(),
+            Rng::for_tree(1, 1).next_u64()
+        );
+    }
+
+    #[test]
+    fn same_seed_same_forest_other_seed_other_forest() {
+        let data = gaussian(&mut data_rng(), 1000, 4);
+        let a = Forest::fit(&data, &params(7));
+        let b = Forest::fit(&data, &params(7));
+        assert_eq!(a, b);
+        let (sa, sb) = (a.score_all(&data), b.score_all(&data));
+        assert!(
+            sa.iter()
+                .zip(&sb)
+                .all(|(x, y)| x.score.to_bits() == y.score.to_bits())
+        );
+        let c = Forest::fit(&data, &params(8));
+        assert_ne!(a, c);
+        assert_ne!(sa, c.score_all(&data));
+    }
+
+    #[test]
+    fn scores_do_not_depend_on_the_thread_count() {
+        let data = gaussian(&mut data_rng(), 3000, 5);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let forest = Forest::fit(&data, &params(3));
+                    let scores = forest.score_all(&data);
+                    (forest, scores)
+                })
+        };
+        let (f1, s1) = run(1);
+        let (f2, s2) = run(2);
+        assert_eq!(f1, f2);
+        let bits = |s: &[Scored]| -> Vec<(u64, u64)> {
+            s.iter()
+                .map(|x| (x.score.to_bits(), x.agreement.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&s1), bits(&s2));
+        // And score_all agrees with score, row by row.
+        for i in (0..data.rows()).step_by(97) {
+            assert_eq!(f1.score(data.row(i)), s1[i]);
+        }
+    }
+
+    #[test]
+    fn planted_outliers_rank_first() {
+        let mut data = gaussian(&mut data_rng(), 2000, 2);
+        let far = [
+            [6.0, 0.5],
+            [-5.0, 5.0],
+            [0.0, -7.0],
+            [8.0, 8.0],
+            [-6.5, -1.0],
+        ];
+        for row in &far {
+            data.push_row(row);
+        }
+        // The axis-parallel forest (extension level 0) is the weaker one
+        // here: three outliers lie near an axis, in its ghost bands, so it
+        // only has to rank them among the top 1%.
+        for (extension_level, top_k) in [(None, 5), (Some(0), 20)] {
+            let p = ForestParams {
+                extension_level,
+                ..params(11)
+            };
+            let scores = Forest::fit(&data, &p).score_all(&data);
+            let top = &ranking(&scores)[..top_k];
+            for outlier in 2000..2005 {
+                assert!(top.contains(&outlier), "{extension_level:?}: {outlier}");
+            }
+            for s in &scores[2000..] {
+                assert!(s.score > 0.6 && s.agreement > 0.8, "{s:?}");
+            }
+            let median = {
+                let mut v: Vec<f64> = scores[..2000].iter().map(|s| s.score).collect();
+                v.sort_by(f64::total_cmp);
+                v[1000]
+            };
+            assert!(median < 0.5, "{median}");
+        }
+    }
+
+    /// The paper's Figure: on one round blob, the axis-parallel forest scores
+    /// points along the axes lower than points on the diagonals at the same
+    /// radius (the cuts leave bands along the axes); full extension removes
+    /// the bias.
+    #[test]
+    fn full_extension_has_no_ghost_bands() {
+        let data = gaussian(&mut data_rng(), 2000, 2);
+        let bias = |extension_level| {
+            let forest = Forest::fit(
+                &data,
+                &ForestParams {
+                    trees: 1000,
+                    extension_level,
+                    ..params(5)
+                },
+            );
+            let h = std::f64::consts::FRAC_1_SQRT_2;
+            let (mut axis, mut diagonal) = (0.0, 0.0);
+            for r in [2.5, 3.0, 3.5] {
+                for (sx, sy) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+                    axis += forest.score(&[sx * r, 0.0]).score + forest.score(&[0.0, sy * r]).score;
+                    diagonal += 2.0 * forest.score(&[sx * r * h, sy * r * h]).score;
+                }
+            }
+            (diagonal - axis) / 24.0
+        };
+        let (full, axis_parallel) = (bias(None), bias(Some(0)));
+        assert!(axis_parallel > 0.0, "{axis_parallel}");
+        // Measured: full 0.004, axis-parallel 0.019 (mean score difference).
+        assert!(
+            full.abs() < axis_parallel / 2.0,
+            "full {full}, axis-parallel {axis_parallel}"
+        );
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        let p = params(1);
+        // No rows, one row, dim 0.
+        for data in [
+            Matrix::new(3),
+            Matrix {
+                dim: 3,
+                values: vec![1.0, 2.0, 3.0],
+            },
+            Matrix::new(0),
+        ] {
+            let forest = Forest::fit(&data, &p);
+            assert_eq!(forest.score_all(&data).len(), data.rows());
+            assert_eq!(forest.score(&[1.0, 2.0, 3.0]), NEUTRAL);
+        }
+        let dim0 = Forest::fit(
+            &Matrix {
+                dim: 0,
+                values: vec![],
+            },
+            &p,
+        );
+        assert_eq!(dim0.dim(), 0);
+        assert_eq!(dim0.score(&[]), NEUTRAL);
+
+        // Identical rows: every tree is one leaf of psi points, so every
+        // row's path is c(psi) and its score exactly 0.5.
+        let mut same = Matrix::new(2);
+        for _ in 0..500 {
+            same.push_row(&[4.0, -1.0]);
+        }
+        for extension_level in [None, Some(0)] {
+            let forest = Forest::fit(
+                &same,
+                &ForestParams {
+                    extension_level,
+                    ..p
+                },
+            );
+            let s = forest.score(&[4.0, -1.0]);
+            assert!((s.score - 0.5).abs() < 1e-12 && s.agreement == 0.0, "{s:?}");
+            assert!(forest.score(&[100.0, 100.0]).score.is_finite());
+        }
+
+        // A constant column among varying ones, and huge values.
+        let mut huge = Matrix::new(3);
+        let mut rng = data_rng();
+        for i in 0..300 {
+            huge.push_row(&[1e300 * rng.unit(), 7.0, -f64::MAX * rng.unit()]);
+            if i % 100 == 0 {
+                huge.push_row(&[f64::MAX, 7.0, f64::MIN]);
+            }
+        }
+        for extension_level in [None, Some(0), Some(1)] {
+            let forest = Forest::fit(
+                &huge,
+                &ForestParams {
+                    extension_level,
+                    ..p
+                },
+            );
+            for s in forest.score_all(&huge) {
+                assert!((0.0..=1.0).contains(&s.score), "{s:?}");
+            }
+            let json = serde_json::to_string(&forest).unwrap();
+            assert_eq!(serde_json::from_str::<Forest>(&json).unwrap(), forest);
+        }
+
+        // Wrong row lengths are padded or cut, not a panic (in release).
+        let forest = Forest::fit(&gaussian(&mut rng, 100, 3), &p);
+        assert!(forest.score(&[1.0]).score.is_finite());
+        assert!(forest.score(&[1.0, 2.0, 3.0, 4.0]).score.is_finite());
+    }
+
+    /// Non-finite values are a caller's bug: a debug build says so, a release
+    /// build reads them as 0 and carries on.
+    #[test]
+    #[cfg_attr(debug_assertions, should_panic(expected = "non-finite"))]
+    fn non_finite_values_read_as_zero() {
+        let mut data = gaussian(&mut data_rng(), 200, 2);
+        data.push_row(&[f64::NAN, f64::INFINITY]);
+        let forest = Forest::fit(&data, &params(1));
+        let scores = forest.score_all(&data);
+        assert_eq!(scores[200], forest.score(&[0.0, 0.0]));
+        assert_eq!(forest.score(&[f64::NAN, 0.0]), forest.score(&[0.0, 0.0]));
+    }
+
+    #[test]
+    fn json_round_trip_scores_bit_identically() {
+        let data = gaussian(&mut data_rng(), 2000, 6);
+        for extension_level in [None, Some(0), Some(2)] {
+            let forest = Forest::fit(
+                &data,
+                &ForestParams {
+                    extension_level,
+                    ..params(9)
+                },
+            );
+            let json = serde_json::to_string(&forest).unwrap();
+            let back: Forest = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, forest);
+            let bits = |f: &Forest| -> Vec<u64> {
+                f.score_all(&data)
+                    .iter()
+                    .map(|s| s.score.to_bits())
+                    .collect()
+            };
+            assert_eq!(bits(&back), bits(&forest));
+        }
+    }
+
+    #[test]
+    fn low_extension_stores_sparse_normals() {
+        let data = gaussian(&mut data_rng(), 500, 8);
+        let sparse = Forest::fit(
+            &data,
+            &ForestParams {
+                extension_level: Some(1),
+                ..params(2)
+            },
+        );
+        assert_eq!(sparse.width, 2);
+        let tree = &sparse.trees[0];
+        assert_eq!(tree.coefs.len(), 2 * tree.child.len());
+        assert_eq!(tree.dims.len(), tree.coefs.len());
+        let dense = Forest::fit(&data, &params(2));
+        assert_eq!(dense.width, 8);
+        assert!(dense.trees[0].dims.is_empty());
+    }
+}

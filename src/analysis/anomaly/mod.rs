@@ -1,0 +1,3 @@
+//! Anomaly detection: outliers, temporal patterns, known-issue rules.
+
+pub mod forest;
