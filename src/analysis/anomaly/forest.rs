@@ -126,25 +126,34 @@ pub struct Forest {
     trees: Vec<Tree>,
 }
 
-/// One isolation tree. Node `i` sends a row `x` to `child[i]` when
-/// `n_i·x <= offset[i]` and to `child[i] + 1` otherwise. A leaf is its own
-/// child, with a zero normal and offset 0, so it keeps every row; a row is
-/// therefore at its leaf after exactly `height` steps, without a branch on
-/// whether a node is a leaf (the scoring loop has no unpredictable branches).
+/// One isolation tree. A leaf is its own child, with the zero normal and
+/// offset 0, so it keeps every row: a row is therefore at its leaf after
+/// exactly `height` steps, without a branch on whether a node is a leaf (the
+/// scoring loop has no unpredictable branches).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Tree {
     /// Depth of the deepest leaf.
     height: u32,
-    child: Vec<u32>,
-    offset: Vec<f64>,
+    nodes: Vec<Node>,
     /// Leaves: depth + c(points in the leaf), the path length of a row ending
-    /// there. Inner nodes: 0.
+    /// there. Inner nodes: 0. Apart from `nodes`: read once per row and tree.
     path: Vec<f64>,
-    /// `width` coordinates per node, the non-zero components of its normal;
-    /// empty when `width == dim` (dense normals, coordinate order).
+    /// The normals' non-zero coordinates, `width` per normal; empty when
+    /// `width == dim` (dense normals, in coordinate order).
     dims: Vec<u32>,
-    /// `width` components per node.
+    /// The normals' non-zero components, `width` per normal. Normal 0 is
+    /// zero, shared by the leaves (inner nodes only cost the space).
     coefs: Vec<f64>,
+}
+
+/// A node sends a row `x` to `child` when `n·x <= offset` and to `child + 1`
+/// otherwise, `n` its normal. What one step reads, in 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Node {
+    offset: f64,
+    child: u32,
+    /// Index of the normal in `dims` and `coefs`, in units of `width`.
+    normal: u32,
 }
 
 /// The anomaly score of one row.
@@ -241,29 +250,47 @@ impl Forest {
 
     /// Scores `out.len()` (at most [`BLOCK`]) consecutive finite rows.
     fn score_block(&self, rows: &[f64], out: &mut [Scored]) {
-        let n = out.len();
-        if self.trees.is_empty() || n == 0 {
+        if self.trees.is_empty() || out.is_empty() {
             out.fill(NEUTRAL);
             return;
         }
-        let (dim, width) = (self.dim, self.width);
+        // One copy of the loop per kind of normal, so the innermost step has
+        // no branch on it.
+        let (dim, shape) = (self.dim, Shape::of(self.width, self.dim));
+        let stride = shape.stride(self.width, dim);
+        match shape {
+            Shape::Dense if stride != dim => {
+                let padded = pad_rows(rows, dim, stride);
+                self.score_block_with::<Dense>(&padded, stride, stride, out)
+            }
+            Shape::Dense => self.score_block_with::<Dense>(rows, dim, stride, out),
+            Shape::Single => self.score_block_with::<Single>(rows, dim, stride, out),
+            Shape::Sparse => self.score_block_with::<Sparse>(rows, dim, stride, out),
+        }
+    }
+
+    /// `rows` have `row_stride` values each, the normals `stride` values.
+    fn score_block_with<P: Project>(
+        &self,
+        rows: &[f64],
+        row_stride: usize,
+        stride: usize,
+        out: &mut [Scored],
+    ) {
+        let n = out.len();
         let c_psi = average_path(self.sample_size);
         let mut sum = [0.0f64; BLOCK];
         let mut short = [0u32; BLOCK];
         let mut node = [0u32; BLOCK];
         for tree in &self.trees {
             node[..n].fill(0);
+            // Level by level over the block: the rows' steps are independent,
+            // so the processor overlaps them.
             for _ in 0..tree.height {
-                for (r, at) in node[..n].iter_mut().enumerate() {
-                    let i = *at as usize;
-                    let x = &rows[r * dim..(r + 1) * dim];
-                    let coefs = &tree.coefs[i * width..(i + 1) * width];
-                    let dot = if tree.dims.is_empty() {
-                        dot_dense(coefs, x)
-                    } else {
-                        dot_sparse(&tree.dims[i * width..(i + 1) * width], coefs, x)
-                    };
-                    *at = tree.child[i] + u32::from(dot > tree.offset[i]);
+                for (at, x) in node[..n].iter_mut().zip(rows.chunks_exact(row_stride)) {
+                    let step = tree.nodes[*at as usize];
+                    let dot = P::dot(tree, stride, step.normal as usize, x);
+                    *at = step.child + u32::from(dot > step.offset);
                 }
             }
             for r in 0..n {
@@ -282,25 +309,103 @@ impl Forest {
     }
 }
 
-/// `n·x` over all coordinates. Fitting and scoring both use this one
-/// function, so a training row goes the same way in both.
-#[inline(always)]
-fn dot_dense(coefs: &[f64], x: &[f64]) -> f64 {
-    let mut sum = 0.0;
-    for (c, v) in coefs.iter().zip(x) {
-        sum += c * v;
-    }
-    sum
+/// How a forest stores its normals, from its width and dimension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Every coordinate (full extension): no coordinate list.
+    Dense,
+    /// One coordinate (extension level 0): one product.
+    Single,
+    /// Some coordinates, listed in `dims`.
+    Sparse,
 }
 
-/// `n·x` over the normal's non-zero components.
-#[inline(always)]
-fn dot_sparse(dims: &[u32], coefs: &[f64], x: &[f64]) -> f64 {
-    let mut sum = 0.0;
-    for (&d, c) in dims.iter().zip(coefs) {
-        sum += c * x[d as usize];
+/// Copies rows of `dim` values into rows of `stride`, zero-padded.
+fn pad_rows(rows: &[f64], dim: usize, stride: usize) -> Vec<f64> {
+    let mut padded = vec![0.0; rows.len() / dim * stride];
+    for (to, from) in padded.chunks_exact_mut(stride).zip(rows.chunks_exact(dim)) {
+        to[..dim].copy_from_slice(from);
     }
-    sum
+    padded
+}
+
+impl Shape {
+    /// Values per stored normal (and per row, when scoring): dense normals
+    /// and rows are padded with zeros to a multiple of 4, so the four-lane
+    /// sum has no remainder loop.
+    fn stride(self, width: usize, dim: usize) -> usize {
+        match self {
+            Shape::Dense => dim.div_ceil(4) * 4,
+            Shape::Single | Shape::Sparse => width,
+        }
+    }
+
+    fn of(width: usize, dim: usize) -> Shape {
+        if width == dim {
+            Shape::Dense
+        } else if width == 1 {
+            Shape::Single
+        } else {
+            Shape::Sparse
+        }
+    }
+}
+
+/// `n·x` for normal `k` of a tree (`stride` values per normal). Fitting and
+/// scoring both go through these, so a training row goes the same way in
+/// both.
+trait Project {
+    fn dot(tree: &Tree, stride: usize, k: usize, x: &[f64]) -> f64;
+}
+
+struct Dense;
+struct Single;
+struct Sparse;
+
+/// Products summed in four lanes (component i into lane i % 4), then
+/// `(l0 + l1) + (l2 + l3)`: four short dependency chains instead of one long
+/// one, and the compiler can use vector registers for the lanes. The order
+/// is fixed by this code, not by the compiler or the machine.
+fn sum4(acc: [f64; 4]) -> f64 {
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+impl Project for Dense {
+    #[inline(always)]
+    fn dot(tree: &Tree, stride: usize, k: usize, x: &[f64]) -> f64 {
+        // Both padded to a multiple of 4 (`Shape::stride`).
+        let coefs = &tree.coefs[k * stride..(k + 1) * stride];
+        let mut acc = [0.0f64; 4];
+        for (c, v) in coefs.chunks_exact(4).zip(x.chunks_exact(4)) {
+            for lane in 0..4 {
+                acc[lane] += c[lane] * v[lane];
+            }
+        }
+        sum4(acc)
+    }
+}
+
+impl Project for Single {
+    #[inline(always)]
+    fn dot(tree: &Tree, _width: usize, k: usize, x: &[f64]) -> f64 {
+        tree.coefs[k] * x[tree.dims[k] as usize]
+    }
+}
+
+impl Project for Sparse {
+    #[inline(always)]
+    fn dot(tree: &Tree, width: usize, k: usize, x: &[f64]) -> f64 {
+        let range = k * width..(k + 1) * width;
+        let mut acc = [0.0f64; 4];
+        for (n, (&d, c)) in tree.dims[range.clone()]
+            .iter()
+            .zip(&tree.coefs[range])
+            .enumerate()
+        {
+            acc[n % 4] += c * x[d as usize];
+        }
+        sum4(acc)
+    }
 }
 
 /// Non-finite inputs read as 0 (callers clean them; this only keeps a bad
@@ -327,35 +432,38 @@ fn average_path(n: usize) -> f64 {
 /// Grows one tree from `psi` rows drawn without replacement.
 fn grow(data: &Matrix, psi: usize, width: usize, mut rng: Rng) -> Tree {
     let dim = data.dim;
+    let shape = Shape::of(width, dim);
+    let dense = shape == Shape::Dense;
+    let stride = if dense { shape.stride(width, dim) } else { dim };
     let picked = rng.sample(data.rows(), psi);
-    let mut points = Vec::with_capacity(psi * dim);
-    for &i in &picked {
-        for &v in data.row(i) {
+    let mut points = vec![0.0; psi * stride];
+    for (to, &i) in points.chunks_exact_mut(stride).zip(&picked) {
+        for (to, &v) in to.iter_mut().zip(data.row(i)) {
             debug_assert!(v.is_finite(), "Forest::fit given a non-finite value");
-            points.push(finite(v));
+            *to = finite(v);
         }
     }
-    let dense = width == dim;
     let mut grower = Grower {
         points: &points,
         dim,
+        row_stride: stride,
         width,
-        dense,
+        normal_stride: shape.stride(width, dim),
+        shape,
         limit: ceil_log2(psi),
         rng,
         order: (0..psi as u32).collect(),
         low: vec![0.0; dim],
         high: vec![0.0; dim],
         spread: Vec::with_capacity(dim),
-        intercept: vec![0.0; dim],
-        normal: vec![0.0; width],
+        intercept: vec![0.0; stride],
         tree: Tree {
             height: 0,
-            child: Vec::new(),
-            offset: Vec::new(),
+            nodes: Vec::new(),
             path: Vec::new(),
-            dims: Vec::new(),
-            coefs: Vec::new(),
+            // Normal 0: the leaves' zero normal.
+            dims: if dense { Vec::new() } else { vec![0; width] },
+            coefs: vec![0.0; shape.stride(width, dim)],
         },
     };
     grower.push_node();
@@ -372,11 +480,16 @@ fn ceil_log2(n: usize) -> u32 {
 }
 
 struct Grower<'a> {
-    /// The tree's sample, row-major.
+    /// The tree's sample, row-major, `row_stride` values a row (padded
+    /// like the rows scored, so a training row projects the same).
     points: &'a [f64],
     dim: usize,
+    row_stride: usize,
+    /// Non-zero components per normal.
     width: usize,
-    dense: bool,
+    /// Values stored per normal.
+    normal_stride: usize,
+    shape: Shape,
     /// Height limit, ceil(log2 psi): deeper nodes would only sort ordinary
     /// rows, which the score cannot tell apart anyway.
     limit: u32,
@@ -388,7 +501,6 @@ struct Grower<'a> {
     high: Vec<f64>,
     spread: Vec<u32>,
     intercept: Vec<f64>,
-    normal: Vec<f64>,
     tree: Tree,
 }
 
@@ -396,20 +508,19 @@ impl Grower<'_> {
     /// Appends a leaf (its own child, zero normal) and returns its index.
     fn push_node(&mut self) -> usize {
         let t = &mut self.tree;
-        let index = t.child.len();
-        t.child.push(index as u32);
-        t.offset.push(0.0);
+        let index = t.nodes.len();
+        t.nodes.push(Node {
+            offset: 0.0,
+            child: index as u32,
+            normal: 0,
+        });
         t.path.push(0.0);
-        t.coefs.resize(t.coefs.len() + self.width, 0.0);
-        if !self.dense {
-            t.dims.resize(t.dims.len() + self.width, 0);
-        }
         index
     }
 
     fn point(&self, i: u32) -> &[f64] {
-        let start = i as usize * self.dim;
-        &self.points[start..start + self.dim]
+        let start = i as usize * self.row_stride;
+        &self.points[start..start + self.row_stride]
     }
 
     fn leaf(&mut self, slot: usize, depth: u32, size: usize) {
@@ -427,7 +538,7 @@ impl Grower<'_> {
         self.low.fill(f64::INFINITY);
         self.high.fill(f64::NEG_INFINITY);
         for k in start..end {
-            let start = self.order[k] as usize * dim;
+            let start = self.order[k] as usize * self.row_stride;
             let p = &self.points[start..start + dim];
             for ((low, high), &v) in self.low.iter_mut().zip(&mut self.high).zip(p) {
                 *low = low.min(v);
@@ -445,7 +556,8 @@ impl Grower<'_> {
         // The normal's non-zero coordinates, ascending (memory order when
         // scoring): all of them at full extension, else a random choice among
         // the coordinates on which the points differ.
-        let active = if self.dense {
+        let dense = self.shape == Shape::Dense;
+        let active = if dense {
             self.spread.clear();
             self.spread.extend(0..dim as u32);
             dim
@@ -458,7 +570,15 @@ impl Grower<'_> {
             self.spread[..k].sort_unstable();
             k
         };
-        let base = slot * self.width;
+        let normal = self.tree.coefs.len() / self.normal_stride;
+        self.tree
+            .coefs
+            .resize(self.tree.coefs.len() + self.normal_stride, 0.0);
+        if !dense {
+            self.tree.dims.resize(self.tree.dims.len() + self.width, 0);
+        }
+        self.tree.nodes[slot].normal = normal as u32;
+        let base = normal * self.normal_stride;
         for n in 0..self.width {
             // Unused slots (fewer differing coordinates than the width) keep a
             // zero component on a valid coordinate.
@@ -471,19 +591,18 @@ impl Grower<'_> {
             } else {
                 (self.spread[0], 0.0)
             };
-            self.normal[n] = c;
             self.tree.coefs[base + n] = c;
-            if !self.dense {
+            if !dense {
                 self.tree.dims[base + n] = d;
             }
         }
-        let offset = tame(self.project(slot, &self.intercept));
-        self.tree.offset[slot] = offset;
+        let offset = tame(self.project(normal, &self.intercept));
+        self.tree.nodes[slot].offset = offset;
 
         // Partition: rows with n·x <= n·p first.
         let (mut i, mut j) = (start, end);
         while i < j {
-            if self.project(slot, self.point(self.order[i])) <= offset {
+            if self.project(normal, self.point(self.order[i])) <= offset {
                 i += 1;
             } else {
                 j -= 1;
@@ -493,18 +612,18 @@ impl Grower<'_> {
 
         let left = self.push_node();
         self.push_node();
-        self.tree.child[slot] = left as u32;
+        self.tree.nodes[slot].child = left as u32;
         self.node(left, start, i, depth + 1);
         self.node(left + 1, i, end, depth + 1);
     }
 
-    /// `n·x` for node `slot`, by the same function scoring uses.
-    fn project(&self, slot: usize, x: &[f64]) -> f64 {
-        let range = slot * self.width..(slot + 1) * self.width;
-        if self.dense {
-            dot_dense(&self.tree.coefs[range], x)
-        } else {
-            dot_sparse(&self.tree.dims[range.clone()], &self.tree.coefs[range], x)
+    /// `n·x` for normal `k`, by the same functions scoring uses.
+    fn project(&self, k: usize, x: &[f64]) -> f64 {
+        let (tree, stride) = (&self.tree, self.normal_stride);
+        match self.shape {
+            Shape::Dense => Dense::dot(tree, stride, k, x),
+            Shape::Single => Single::dot(tree, stride, k, x),
+            Shape::Sparse => Sparse::dot(tree, stride, k, x),
         }
     }
 }
@@ -1039,7 +1158,14 @@ mod tests {
         );
         assert_eq!(sparse.width, 2);
         let tree = &sparse.trees[0];
-        assert_eq!(tree.coefs.len(), 2 * tree.child.len());
+        // Leaves have no normal of their own: one per inner node, plus zero.
+        let inner = tree
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|&(i, n)| n.child as usize != i)
+            .count();
+        assert_eq!(tree.coefs.len(), 2 * (inner + 1));
         assert_eq!(tree.dims.len(), tree.coefs.len());
         let dense = Forest::fit(&data, &params(2));
         assert_eq!(dense.width, 8);
