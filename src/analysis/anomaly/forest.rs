@@ -175,7 +175,7 @@ const NEUTRAL: Scored = Scored {
 
 /// Rows scored together: each tree is walked for the whole block at once,
 /// so the tree stays in cache and the independent rows overlap in the CPU.
-const BLOCK: usize = 64;
+const BLOCK: usize = 256;
 
 impl Forest {
     /// Grows the forest. Never panics: 0 or 1 rows, or `dim` 0, give a
