@@ -10,10 +10,10 @@
 //! right tails), the rest stay Gaussian. 0.1% of the rows are planted
 //! outliers of three kinds, in equal shares:
 //!
-//! - one feature far out (8 to 10 latent standard deviations), the rest
+//! - one feature far out (20 to 30 latent standard deviations), the rest
 //!   ordinary: a call that is slow, or huge, and nothing else;
-//! - four features each moderately off (3 latent standard deviations, a
-//!   value that alone is common), jointly rare;
+//! - four features each moderately off (5 latent standard deviations, with
+//!   alternating signs against the correlations), jointly rare;
 //! - a point between two clusters, ordinary for neither.
 //!
 //! Any CSV of the same shape (columns = features, last = 0/1 label) can be
