@@ -3,8 +3,9 @@
 # IsolationForest: fit + score of every row of a feature matrix, median of
 # $RUNS runs, and precision@k on planted outliers. Writes bench/eif-results.md.
 #
-#   bench/eif.sh                              # 10K, 100K and 1M rows, 10 dims
-#   SIZES="10000" RUNS=3 bench/eif.sh
+#   bench/eif.sh                              # Causeway's call features, ~18K to ~1.8M rows,
+#                                             # and synthetic data, 10K to 1M rows
+#   SIZES="10000" REQUESTS="2500" RUNS=3 bench/eif.sh
 #   CSVS="/path/features.csv" bench/eif.sh    # also any other labelled CSV
 #
 # A CSV given in CSVS has a header row, one column per feature and a last
@@ -16,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"10000 100000 1000000"}
+# Requests per generated trace (about 7 calls each), with 1 in 500 planted.
+REQUESTS=${REQUESTS:-"2500 25000 250000"}
 DIM=${DIM:-10}
 RUNS=${RUNS:-5}
 CSVS=${CSVS:-}
@@ -31,11 +34,19 @@ fi
 "$EIF_VENV/bin/pip" install --quiet numpy scikit-learn
 PYTHON="$EIF_VENV/bin/python"
 
-cargo build --release --quiet -p causeway-bench --bin eif-data --bin eif-bench
-TARGET=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet -p causeway-bench --bin eif-data --bin eif-bench --bin requestgen
+TARGET=$(cargo metadata --format-version 1 --no-deps | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 EIF_DATA="$TARGET/release/eif-data"
 EIF_BENCH="$TARGET/release/eif-bench"
+REQUESTGEN="$TARGET/release/requestgen"
 
+features=()
+for requests in $REQUESTS; do
+    csv="$EIF_DIR/requests-$requests.csv"
+    [ -s "$csv" ] || "$REQUESTGEN" --requests "$requests" --plants $((requests / 500)) --seed 3 \
+        --features "$csv" -o "$EIF_DIR/requests-$requests.jsonl" >/dev/null
+    features+=("$csv")
+done
 files=()
 for rows in $SIZES; do
     csv="$EIF_DIR/synthetic-$rows-$DIM.csv"
@@ -52,6 +63,12 @@ done
 # without them anyway.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$RESULTS"
+for csv in "${features[@]}"; do
+    echo "== $csv" >&2
+    "$EIF_BENCH" "$csv" --runs "$RUNS" --pipeline | tee -a "$RESULTS"
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        "$PYTHON" bench/eif/sklearn_bench.py "$csv" --runs "$RUNS" | tee -a "$RESULTS"
+done
 for csv in "${files[@]}"; do
     echo "== $csv" >&2
     "$EIF_BENCH" "$csv" --runs "$RUNS" | tee -a "$RESULTS"

@@ -9,7 +9,7 @@
 #   INPUT_TRACES        trace files, one bash glob per line (** allowed)
 #   INPUT_ARGS          more arguments for `causeway analyze`, split on
 #                       whitespace; quotes are not interpreted
-#   INPUT_FAIL_ON       race | error | never | empty (causeway.toml or race)
+#   INPUT_FAIL_ON       race | error | anomaly | never | empty (causeway.toml or race)
 #   INPUT_SARIF         path of a SARIF report to write, or empty
 #   INPUT_JUNIT         path of a JUnit XML report to write, or empty
 #   INPUT_JOB_SUMMARY   true | false: append a Markdown summary to
@@ -48,8 +48,8 @@ has_newline() {
 
 fail_on=${INPUT_FAIL_ON:-}
 case $fail_on in
-'' | race | error | never) ;;
-*) fail "fail-on must be race, error or never, not \"$fail_on\"" ;;
+'' | race | error | anomaly | never) ;;
+*) fail "fail-on must be race, error, anomaly or never, not \"$fail_on\"" ;;
 esac
 
 job_summary=${INPUT_JOB_SUMMARY:-true}

@@ -320,21 +320,13 @@ impl IgnoreRule {
                 });
                 variable && location && service
             }
-            Finding::Error(error) => {
+            Finding::Error(_) | Finding::Anomaly(_) => {
                 self.variable.is_none()
-                    && location_matches(&error.location)
+                    && location_matches(finding.location())
                     && self
                         .service
                         .as_ref()
-                        .is_none_or(|glob| glob.is_match(&error.service))
-            }
-            Finding::Anomaly(anomaly) => {
-                self.variable.is_none()
-                    && location_matches(&anomaly.location)
-                    && self
-                        .service
-                        .as_ref()
-                        .is_none_or(|glob| glob.is_match(&anomaly.service))
+                        .is_none_or(|glob| glob.is_match(finding.service()))
             }
         }
     }

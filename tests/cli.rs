@@ -731,3 +731,122 @@ fn a_shiviz_log_needs_a_valid_expression() {
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(stdout(&out).contains("5 events, 0 bad lines"));
 }
+
+#[test]
+fn anomalies_are_warnings_until_fail_on_anomaly() {
+    let fixture = "fixtures/anomaly-n-plus-one-query.jsonl";
+    let out = causeway(&["analyze", fixture]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("warning[n-plus-one-query]: 6 queries of the same shape"),
+        "{}",
+        stdout(&out)
+    );
+    let out = causeway(&["analyze", fixture, "--fail-on", "anomaly"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let out = causeway(&[
+        "analyze",
+        fixture,
+        "--fail-on",
+        "anomaly",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["failing"], 1);
+    assert_eq!(report["anomalies"][0]["fails"], true);
+    assert_eq!(report["anomalies"][0]["severity"], "warning");
+}
+
+#[test]
+fn the_same_input_and_seed_give_byte_identical_reports() {
+    let run = |threads: &str, seed: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_causeway"))
+            .args([
+                "analyze",
+                "fixtures/anomaly-outlier-call.jsonl",
+                "fixtures/demo-bank.jsonl",
+                "--format",
+                "json",
+                "--seed",
+                seed,
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(code(&out) <= 1, "{}", stderr(&out));
+        out.stdout
+    };
+    let first = run("2", "7");
+    assert_eq!(first, run("2", "7"));
+    assert_eq!(
+        first,
+        run("1", "7"),
+        "the number of threads changes nothing"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert!(report["summary"]["anomalies"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn train_writes_a_model_that_analyze_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let model_arg = model.to_str().unwrap();
+    let out = causeway(&[
+        "train",
+        "fixtures/anomaly-outlier-call.jsonl",
+        "-o",
+        model_arg,
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("trained on 100 calls"),
+        "{}",
+        stdout(&out)
+    );
+    let written = std::fs::read(&model).unwrap();
+    // Training is deterministic too.
+    let again = dir.path().join("again.json");
+    causeway(&[
+        "train",
+        "fixtures/anomaly-outlier-call.jsonl",
+        "-o",
+        again.to_str().unwrap(),
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(written, std::fs::read(&again).unwrap());
+    let text = String::from_utf8(written).unwrap();
+    assert!(text.starts_with(r#"{"format":"causeway-model","version":1,"#));
+
+    let out = causeway(&[
+        "analyze",
+        "fixtures/anomaly-outlier-call.jsonl",
+        "--model",
+        model_arg,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["anomalies"][0]["code"], "outlier-call");
+    assert_eq!(report["anomalies"][0]["anomaly_type"], "slow-call");
+
+    // A file that is not a model is a clear error, exit 2.
+    let bad = temp_file(dir.path(), "bad.json", b"{\"format\":\"something\"}");
+    let out = causeway(&[
+        "analyze",
+        "fixtures/anomaly-outlier-call.jsonl",
+        "--model",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read the model") && stderr(&out).contains("causeway train"),
+        "{}",
+        stderr(&out)
+    );
+}

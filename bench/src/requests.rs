@@ -21,6 +21,8 @@ pub struct Plan {
     pub slow_call: Option<f64>,
     /// Give one request this many times the usual number of fetches.
     pub wide_request: Option<f64>,
+    /// How many of each outlier to plant (in distinct requests).
+    pub plants: usize,
 }
 
 impl Plan {
@@ -33,6 +35,7 @@ impl Plan {
             seed,
             slow_call: Some(20.0),
             wide_request: Some(10.0),
+            plants: 1,
         }
     }
 
@@ -49,10 +52,10 @@ impl Plan {
 /// The ids of the planted events.
 #[derive(Clone, Debug, Default)]
 pub struct Planted {
-    /// The `function_entry` of the slow `fetch_item` call.
-    pub slow_call: Option<String>,
-    /// The `function_entry` of the wide request's `handle_request`.
-    pub wide_request: Option<String>,
+    /// The `function_entry` of each slow `fetch_item` call.
+    pub slow_calls: Vec<String>,
+    /// The `function_entry` of each wide request's `handle_request`.
+    pub wide_requests: Vec<String>,
     pub events: u64,
     /// Calls of `fetch_item` (the slow call's siblings).
     pub fetch_calls: u64,
@@ -123,17 +126,21 @@ fn line_of(function: &str) -> u32 {
 /// Writes the trace and says which events were planted.
 pub fn generate(plan: Plan, out: impl Write) -> std::io::Result<Planted> {
     let mut rng = Rng::new(plan.seed);
-    let slow_at = plan
-        .slow_call
-        .map(|_| rng.below(plan.requests as u64) as usize);
-    let wide_at = plan.wide_request.map(|_| {
-        loop {
-            let at = rng.below(plan.requests as u64) as usize;
-            if Some(at) != slow_at {
-                break at;
-            }
+    // Distinct requests for every planted outlier.
+    let kinds = usize::from(plan.slow_call.is_some()) + usize::from(plan.wide_request.is_some());
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() < (kinds * plan.plants).min(plan.requests) {
+        let at = rng.below(plan.requests as u64) as usize;
+        if !chosen.contains(&at) {
+            chosen.push(at);
         }
-    });
+    }
+    let split = if plan.slow_call.is_some() {
+        plan.plants.min(chosen.len())
+    } else {
+        0
+    };
+    let (slow_at, wide_at) = chosen.split_at(split);
     let mut w = Writer {
         out,
         rng: &mut rng,
@@ -198,11 +205,11 @@ pub fn generate(plan: Plan, out: impl Write) -> std::io::Result<Planted> {
         };
         call(&mut w, &mut now, "load_user", 1_000_000.0, false)?;
         let mut fetches = MEDIAN_FETCHES - 1 + w.rng.below(3);
-        if Some(request) == wide_at {
+        if wide_at.contains(&request) {
             fetches = (MEDIAN_FETCHES as f64 * plan.wide_request.unwrap_or(1.0)) as u64;
-            planted.wide_request = Some(root.clone());
+            planted.wide_requests.push(root.clone());
         }
-        let slow = Some(request) == slow_at;
+        let slow = slow_at.contains(&request);
         for i in 0..fetches {
             let median = if slow && i == 0 {
                 2_000_000.0 * plan.slow_call.unwrap_or(1.0)
@@ -211,7 +218,7 @@ pub fn generate(plan: Plan, out: impl Write) -> std::io::Result<Planted> {
             };
             let entry = call(&mut w, &mut now, "fetch_item", median, true)?;
             if slow && i == 0 {
-                planted.slow_call = Some(entry);
+                planted.slow_calls.push(entry);
             }
             planted.fetch_calls += 1;
         }

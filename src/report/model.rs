@@ -578,6 +578,15 @@ impl<'a> Finding<'a> {
         }
     }
 
+    /// The service of the finding's event (a race's earlier access).
+    pub fn service(self) -> &'a str {
+        match self {
+            Finding::Race(r) => &r.accesses[0].service,
+            Finding::Error(e) => &e.service,
+            Finding::Anomaly(a) => &a.service,
+        }
+    }
+
     /// Where the finding is shown: a race's earlier access, the error.
     pub fn location(self) -> &'a str {
         match self {

@@ -7,6 +7,7 @@
 //! with `--boundary GLOB`: the generated test replaces them with their
 //! recorded outcomes and checks the arguments they were called with.
 
+use crate::graph::calls::Calls;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -131,34 +132,21 @@ pub struct CallIndex {
 
 impl CallIndex {
     pub fn build(rec: &Recording) -> CallIndex {
-        let mut exit_of = HashMap::new();
+        // Entries and exits pair as everywhere else (graph::calls).
+        let exit_of: HashMap<EventIdx, EventIdx> = Calls::build(rec)
+            .calls
+            .iter()
+            .filter_map(|call| Some((call.entry, call.exit?)))
+            .collect();
         let mut children: HashMap<EventIdx, Vec<EventIdx>> = HashMap::new();
         let mut did_io = HashSet::new();
         let mut object_accesses: HashMap<String, Vec<EventIdx>> = HashMap::new();
-        // Exits without a parent pair with entries as a stack per line of
-        // execution.
-        let mut stacks: HashMap<u32, Vec<EventIdx>> = HashMap::new();
         for idx in rec.indices() {
             let event = rec.event(idx);
             if let Some(parent) = event.parent {
                 children.entry(parent).or_default().push(idx);
             }
             match event.kind {
-                EventKind::FunctionEntry => stacks.entry(event.exec.0).or_default().push(idx),
-                EventKind::FunctionExit => {
-                    let stack = stacks.entry(event.exec.0).or_default();
-                    let entry = match event.parent {
-                        Some(p) if rec.event(p).kind == EventKind::FunctionEntry => Some(p),
-                        Some(_) => None,
-                        None => stack.last().copied(),
-                    };
-                    if let Some(entry) = entry {
-                        if let Some(pos) = stack.iter().rposition(|&e| e == entry) {
-                            stack.truncate(pos);
-                        }
-                        exit_of.insert(entry, idx);
-                    }
-                }
                 EventKind::StateRead | EventKind::StateWrite => {
                     if let Some((label, _)) =
                         event.subject.and_then(|v| object_attribute(rec.str(v)))

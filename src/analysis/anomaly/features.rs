@@ -16,6 +16,7 @@ use crate::analysis::anomaly::Context;
 use crate::analysis::anomaly::forest::Matrix;
 use crate::analysis::anomaly::temporal::median;
 use crate::model::{EventIdx, EventKind, Recording, Sym};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -168,7 +169,7 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     let rec = cx.rec;
     let calls = &cx.calls;
     let ts = |i: EventIdx| rec.event(i).timestamp_ns as f64;
-    let mut group_of: HashMap<(Sym, Sym), u32> = HashMap::new();
+    let mut group_of: HashMap<(Sym, Sym), u32, foldhash::fast::RandomState> = HashMap::default();
     let mut groups = Vec::new();
     let mut rows: Vec<CallMeasures> = calls
         .calls
@@ -199,9 +200,15 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     // Direct counts, and the time before each lock acquisition.
     let mut previous_on_line: Vec<Option<EventIdx>> = vec![None; rec.exec_lines.len()];
     let mut child_time = vec![0.0; rows.len()];
+    // Calls are numbered in the file order of their entries.
+    let mut next_call = 0usize;
     for idx in rec.indices() {
         let event = rec.event(idx);
         let previous = previous_on_line[event.exec.index()].replace(idx);
+        let started = (event.kind == EventKind::FunctionEntry).then(|| {
+            next_call += 1;
+            next_call - 1
+        });
         let Some(owner) = calls.owner(idx) else {
             continue;
         };
@@ -210,8 +217,7 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
             EventKind::FunctionEntry => {
                 row.fan_out += 1;
                 // Time in a child on the same thread is not the caller's own.
-                if let Some(child) = call_of_entry(calls, idx)
-                    && let Some(exit) = calls.calls[child].exit
+                if let Some(exit) = started.and_then(|c| calls.calls[c].exit)
                     && rec.event(exit).exec == event.exec
                 {
                     child_time[owner.index()] += (ts(exit) - ts(idx)).max(0.0);
@@ -240,7 +246,8 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     // Accesses, I/O and errors count the whole subtree: add each call's
     // totals to its caller, deepest calls first.
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(calls.calls[i].depth));
+    // Integer sums: the order within a depth does not matter.
+    order.par_sort_unstable_by_key(|&i| std::cmp::Reverse(calls.calls[i].depth));
     for i in order {
         if let Some(caller) = calls.calls[i].caller {
             let (accesses, io, errors) = (rows[i].accesses, rows[i].io, rows[i].errors);
@@ -270,11 +277,6 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     CallTable { rows, groups }
 }
 
-/// The call an entry starts (calls are numbered in entry order).
-fn call_of_entry(calls: &crate::graph::calls::Calls, entry: EventIdx) -> Option<usize> {
-    calls.calls.binary_search_by_key(&entry, |c| c.entry).ok()
-}
-
 /// The medians of every peer group, by group number.
 pub fn call_peers(table: &CallTable) -> Vec<CallPeers> {
     let mut members: Vec<Vec<&CallMeasures>> = vec![Vec::new(); table.groups.len()];
@@ -282,7 +284,7 @@ pub fn call_peers(table: &CallTable) -> Vec<CallPeers> {
         members[row.group as usize].push(row);
     }
     members
-        .into_iter()
+        .into_par_iter()
         .map(|members| {
             let of = |f: &dyn Fn(&CallMeasures) -> f64| {
                 let values: Vec<f64> = members
@@ -303,6 +305,16 @@ pub fn call_peers(table: &CallTable) -> Vec<CallPeers> {
                 io: of(&|m| f64::from(m.io)),
             }
         })
+        .collect()
+}
+
+/// The unscaled feature rows of every call of a table, each against the
+/// peers of its group (`peers` indexed by group).
+pub fn call_rows(table: &CallTable, peers: &[CallPeers]) -> Vec<[f64; 9]> {
+    table
+        .rows
+        .par_iter()
+        .map(|c| call_row(c, &peers[c.group as usize]))
         .collect()
 }
 

@@ -265,6 +265,7 @@ impl Forest {
             }
             Shape::Dense => self.score_block_with::<Dense>(rows, dim, stride, out),
             Shape::Single => self.score_block_with::<Single>(rows, dim, stride, out),
+            Shape::Pair => self.score_block_with::<Pair>(rows, dim, stride, out),
             Shape::Sparse => self.score_block_with::<Sparse>(rows, dim, stride, out),
         }
     }
@@ -316,6 +317,8 @@ enum Shape {
     Dense,
     /// One coordinate (extension level 0): one product.
     Single,
+    /// Two coordinates (extension level 1): two products, no loop.
+    Pair,
     /// Some coordinates, listed in `dims`.
     Sparse,
 }
@@ -336,7 +339,7 @@ impl Shape {
     fn stride(self, width: usize, dim: usize) -> usize {
         match self {
             Shape::Dense => dim.div_ceil(4) * 4,
-            Shape::Single | Shape::Sparse => width,
+            Shape::Single | Shape::Pair | Shape::Sparse => width,
         }
     }
 
@@ -345,6 +348,8 @@ impl Shape {
             Shape::Dense
         } else if width == 1 {
             Shape::Single
+        } else if width == 2 {
+            Shape::Pair
         } else {
             Shape::Sparse
         }
@@ -360,6 +365,7 @@ trait Project {
 
 struct Dense;
 struct Single;
+struct Pair;
 struct Sparse;
 
 /// Products summed in four lanes (component i into lane i % 4), then
@@ -389,6 +395,21 @@ impl Project for Single {
     #[inline(always)]
     fn dot(tree: &Tree, _width: usize, k: usize, x: &[f64]) -> f64 {
         tree.coefs[k] * x[tree.dims[k] as usize]
+    }
+}
+
+impl Project for Pair {
+    #[inline(always)]
+    fn dot(tree: &Tree, _width: usize, k: usize, x: &[f64]) -> f64 {
+        // The sum `Sparse` computes for two components, (a + b) + (0 + 0),
+        // is a + b (up to the sign of a zero, which no comparison sees).
+        let d: &[u32; 2] = tree.dims[2 * k..]
+            .first_chunk()
+            .expect("two coordinates per normal");
+        let c: &[f64; 2] = tree.coefs[2 * k..]
+            .first_chunk()
+            .expect("two components per normal");
+        c[0] * x[d[0] as usize] + c[1] * x[d[1] as usize]
     }
 }
 
@@ -623,6 +644,7 @@ impl Grower<'_> {
         match self.shape {
             Shape::Dense => Dense::dot(tree, stride, k, x),
             Shape::Single => Single::dot(tree, stride, k, x),
+            Shape::Pair => Pair::dot(tree, stride, k, x),
             Shape::Sparse => Sparse::dot(tree, stride, k, x),
         }
     }

@@ -8,6 +8,7 @@ use super::{Context, Detection, Detector, capped, effect_score};
 use crate::analysis::root_cause::failures;
 use crate::model::{EventIdx, EventKind, Sym};
 use crate::report::codes::{self, CodeInfo};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 pub fn detectors() -> Vec<Box<dyn Detector>> {
@@ -27,6 +28,9 @@ pub const DRIFT_MIN_RATIO: f64 = 2.0;
 
 pub struct LatencyDrift;
 
+/// A finished call: (start, duration, entry).
+type TimedCall = (i64, i64, EventIdx);
+
 impl Detector for LatencyDrift {
     fn info(&self) -> &'static CodeInfo {
         &codes::LATENCY_DRIFT
@@ -35,7 +39,7 @@ impl Detector for LatencyDrift {
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
         let rec = cx.rec;
         // Per function: (start, duration, entry), finished calls only.
-        let mut by_function: BTreeMap<Sym, Vec<(i64, i64, EventIdx)>> = BTreeMap::new();
+        let mut by_function: BTreeMap<Sym, Vec<TimedCall>> = BTreeMap::new();
         for call in &cx.calls.calls {
             let (Some(exit), Some(function)) = (call.exit, rec.event(call.entry).function) else {
                 continue;
@@ -47,14 +51,28 @@ impl Detector for LatencyDrift {
                 .or_default()
                 .push((start, duration, call.entry));
         }
-        let mut detections = Vec::new();
-        for (function, mut calls) in by_function {
-            if calls.len() < DRIFT_MIN_CALLS {
-                continue;
-            }
+        let by_function: Vec<(Sym, Vec<TimedCall>)> = by_function
+            .into_iter()
+            .filter(|(_, calls)| calls.len() >= DRIFT_MIN_CALLS)
+            .collect();
+        // Functions are independent; collecting keeps their order.
+        by_function
+            .into_par_iter()
+            .filter_map(|(function, calls)| drift(rec, function, calls))
+            .collect()
+    }
+}
+
+/// The latency drift of one function's finished calls, if any.
+fn drift(
+    rec: &crate::model::Recording,
+    function: Sym,
+    mut calls: Vec<TimedCall>,
+) -> Option<Detection> {
+    {
+        {
             calls.sort_unstable();
             let durations: Vec<f64> = calls.iter().map(|c| c.1 as f64).collect();
-            let rho = spearman_with_order(&durations);
             let third = calls.len() / 3;
             let early = median(&durations[..third]);
             let late = median(&durations[calls.len() - third..]);
@@ -65,14 +83,20 @@ impl Detector for LatencyDrift {
             } else {
                 1.0
             };
-            if rho < DRIFT_MIN_CORRELATION || ratio < DRIFT_MIN_RATIO {
-                continue;
+            // The ratio is cheap, the rank correlation needs a sort: test
+            // the ratio first.
+            if ratio < DRIFT_MIN_RATIO {
+                return None;
+            }
+            let rho = spearman_with_order(&durations);
+            if rho < DRIFT_MIN_CORRELATION {
+                return None;
             }
             let last = calls[calls.len() - 1].2;
             let mut affected = vec![last];
             affected.extend(calls.iter().take(5).map(|c| c.2));
             affected.extend(calls.iter().rev().skip(1).take(5).map(|c| c.2));
-            detections.push(Detection {
+            Some(Detection {
                 event: last,
                 anomaly_type: "latency-drift".to_string(),
                 score: effect_score(ratio / DRIFT_MIN_RATIO),
@@ -85,9 +109,8 @@ impl Detector for LatencyDrift {
                     duration_text(late)
                 ),
                 affected: capped(affected),
-            });
+            })
         }
-        detections
     }
 }
 
@@ -198,11 +221,11 @@ impl Detector for ThreadStall {
         if positive.is_empty() {
             return Vec::new();
         }
-        positive.sort_unstable();
-        let typical = positive[positive.len() / 2] as f64;
+        let mid = positive.len() / 2;
+        let typical = *positive.select_nth_unstable(mid).1 as f64;
         let threshold = (typical * STALL_MIN_RATIO).max(STALL_MIN_NS as f64);
         let mut times: Vec<i64> = rec.events.iter().map(|e| e.timestamp_ns).collect();
-        times.sort_unstable();
+        times.par_sort_unstable();
         // The longest stall per line of execution.
         let mut worst: BTreeMap<u32, (i64, EventIdx, EventIdx, usize)> = BTreeMap::new();
         for &(gap, before, after) in &gaps {
@@ -332,13 +355,22 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
         return 0.0;
     }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
+    // Selection, not a sort: medians of millions of calls are taken for
+    // every column.
+    let mut values = values.to_vec();
+    let mid = values.len() / 2;
+    let odd = values.len() % 2 == 1;
+    let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if odd {
+        upper
     } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
     }
 }
 
