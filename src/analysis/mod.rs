@@ -38,19 +38,28 @@ impl Timings {
 }
 
 /// Runs every detector over a recording; the anomaly layer only with
-/// `anomalies` settings (gen-tests, for one, has no use for it).
+/// `anomalies` settings (gen-tests, for one, has no use for it). The anomaly
+/// layer needs nothing from the race detection, so the two run side by side
+/// (their timings overlap).
 pub fn analyze(rec: &Recording, anomalies: Option<&anomaly::Settings>) -> Analysis {
     let mut timings = Timings::default();
-    let edges = timings.time("sync edges", || graph::edges::sync_edges(rec));
+    let mut anomaly_timings = Timings::default();
     let mut diagnostics = Vec::new();
-    let (races, used_given_clocks) = timings.time("happens-before and races", || {
-        race::detect(rec, &edges, &mut diagnostics)
-    });
-    let errors = timings.time("root causes", || root_cause::explain(rec, &edges, &races));
-    let anomalies = match anomalies {
-        Some(settings) => timings.time("anomalies", || anomaly::detect(rec, settings)),
-        None => Vec::new(),
-    };
+    let ((races, used_given_clocks, errors), anomalies) = rayon::join(
+        || {
+            let edges = timings.time("sync edges", || graph::edges::sync_edges(rec));
+            let (races, used_given_clocks) = timings.time("happens-before and races", || {
+                race::detect(rec, &edges, &mut diagnostics)
+            });
+            let errors = timings.time("root causes", || root_cause::explain(rec, &edges, &races));
+            (races, used_given_clocks, errors)
+        },
+        || match anomalies {
+            Some(settings) => anomaly_timings.time("anomalies", || anomaly::detect(rec, settings)),
+            None => Vec::new(),
+        },
+    );
+    timings.0.append(&mut anomaly_timings.0);
     Analysis {
         races,
         errors,
