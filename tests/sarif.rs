@@ -279,3 +279,77 @@ fn fingerprints_are_distinct_within_every_fixture() {
         assert_eq!(distinct.len(), races.len(), "{name}: {races:?}");
     }
 }
+
+/// A detector a user adds in Rust: flags every `db_query` that names no
+/// statement.
+struct QueryWithoutStatement;
+
+static QUERY_WITHOUT_STATEMENT: causeway::report::CodeInfo = causeway::report::CodeInfo {
+    code: "query-without-statement",
+    name: "QueryWithoutStatement",
+    rank: causeway::report::FailOn::Anomaly,
+    default_level: causeway::report::Level::Note,
+    title: "A database query recorded no statement.",
+    description: "A `db_query` event without `metadata.statement`.",
+    help: "record the statement",
+};
+
+impl causeway::analysis::anomaly::Detector for QueryWithoutStatement {
+    fn info(&self) -> &'static causeway::report::CodeInfo {
+        &QUERY_WITHOUT_STATEMENT
+    }
+
+    fn detect(
+        &self,
+        cx: &causeway::analysis::anomaly::Context<'_>,
+    ) -> Vec<causeway::analysis::anomaly::Detection> {
+        cx.rec
+            .indices()
+            .filter(|&i| cx.rec.event(i).kind == causeway::model::EventKind::DbQuery)
+            .filter(|&i| cx.io(i).is_none_or(|d| d.statement.is_none()))
+            .map(|i| causeway::analysis::anomaly::Detection {
+                event: i,
+                anomaly_type: "query-without-statement".to_string(),
+                score: 0.4,
+                confidence: 1.0,
+                description: "a query without its statement".to_string(),
+                affected: vec![i],
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn a_custom_detector_reaches_the_report_and_its_sarif_rule() {
+    let trace = concat!(
+        r#"{"id":"q1","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"db_query","metadata":{"file":"app/db.py","line":7}}"#,
+        "\n",
+        r#"{"id":"q2","trace_id":"t","timestamp":"2026-11-26T10:00:01Z","kind":"db_query","metadata":{"statement":"SELECT 1","file":"app/db.py","line":9}}"#,
+        "\n"
+    );
+    let rec = load_bytes(vec![("custom.jsonl".into(), trace.as_bytes().to_vec())]).unwrap();
+    let settings = causeway::analysis::anomaly::Settings {
+        detectors: vec![Box::new(QueryWithoutStatement)],
+        ..Default::default()
+    };
+    let report = Report::build(&rec, &analyze(&rec, Some(&settings)));
+    assert_eq!(report.anomalies.len(), 1);
+    let anomaly = &report.anomalies[0];
+    assert_eq!(
+        (
+            anomaly.code,
+            anomaly.event_id.as_str(),
+            anomaly.location.as_str()
+        ),
+        ("query-without-statement", "q1", "app/db.py:7")
+    );
+    let log = sarif(&report);
+    assert!(validator().is_valid(&log));
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let result = &log["runs"][0]["results"][0];
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "query-without-statement");
+    assert_eq!(result["level"], "note");
+}
