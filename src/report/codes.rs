@@ -157,7 +157,7 @@ pub static THREAD_STALL: CodeInfo = CodeInfo {
     rank: FailOn::Anomaly,
     default_level: Level::Warning,
     title: "A thread recorded nothing for a long time while the others went on.",
-    description: "A gap between two consecutive events of one thread that is at least 50 times the recording's median gap (and at least 10 ms) while other threads recorded at least 20 events. Gaps that end in an await or a message receive are the program's design and not reported.",
+    description: "A gap between two consecutive events of one thread that is at least 50 times the recording's median gap (and at least 10 ms) while other threads recorded at least 20 events. Gaps that end in an await or a message receive, that the thread spent waiting for work it handed to other threads, or that are a call with nothing recorded inside it are not reported.",
     help: "find what the thread waited for before the event named here: a lock, a blocking call, the scheduler",
 };
 

@@ -224,28 +224,38 @@ impl Detector for ThreadStall {
         let mid = positive.len() / 2;
         let typical = *positive.select_nth_unstable(mid).1 as f64;
         let threshold = (typical * STALL_MIN_RATIO).max(STALL_MIN_NS as f64);
-        let mut times: Vec<i64> = rec.events.iter().map(|e| e.timestamp_ns).collect();
-        times.par_sort_unstable();
-        // The longest stall per line of execution.
-        let mut worst: BTreeMap<u32, (i64, EventIdx, EventIdx, usize)> = BTreeMap::new();
-        for &(gap, before, after) in &gaps {
-            // Waiting for another task or a message is the program's design,
-            // not a stall.
-            if (gap as f64) < threshold
-                || matches!(
+        // Waiting for another task or a message is the program's design,
+        // not a stall; a call with nothing recorded inside it took its time
+        // (the outlier detector judges durations; every span of an imported
+        // trace looks like that).
+        gaps.retain(|&(gap, before, after)| {
+            (gap as f64) >= threshold
+                && !matches!(
                     rec.event(after).kind,
                     EventKind::AsyncAwait | EventKind::MessageReceive
                 )
-            {
-                continue;
-            }
+                && !(rec.event(after).kind == EventKind::FunctionExit
+                    && cx.calls.owner(after).map(|c| cx.calls.get(c).entry) == Some(before))
+        });
+        if gaps.is_empty() {
+            return Vec::new();
+        }
+        let mut by_time: Vec<(i64, EventIdx)> = rec
+            .indices()
+            .map(|i| (rec.event(i).timestamp_ns, i))
+            .collect();
+        by_time.par_sort_unstable();
+        // The longest stall per line of execution.
+        let mut worst: BTreeMap<u32, (i64, EventIdx, EventIdx, usize)> = BTreeMap::new();
+        for &(gap, before, after) in &gaps {
             let (from, to) = (
                 rec.event(before).timestamp_ns,
                 rec.event(after).timestamp_ns,
             );
-            let meanwhile =
-                times.partition_point(|&t| t < to) - times.partition_point(|&t| t <= from);
-            if meanwhile < STALL_MIN_OTHER_EVENTS {
+            let window = &by_time
+                [by_time.partition_point(|e| e.0 <= from)..by_time.partition_point(|e| e.0 < to)];
+            let meanwhile = window.len();
+            if meanwhile < STALL_MIN_OTHER_EVENTS || waited_for_own_work(cx, after, window) {
                 continue;
             }
             let line = rec.event(after).exec.0;
@@ -284,6 +294,32 @@ impl Detector for ThreadStall {
             })
             .collect()
     }
+}
+
+/// Whether events of the gap belong beneath the call the thread had open:
+/// a span or a call that hands work to other threads and waits for it (as
+/// every parent span of a distributed trace does) is not stalled. Looks at
+/// the first events of the gap only: the answer shows early.
+fn waited_for_own_work(cx: &Context<'_>, after: EventIdx, window: &[(i64, EventIdx)]) -> bool {
+    const LOOKED_AT: usize = 10_000;
+    let Some(open) = cx.calls.owner(after) else {
+        return false;
+    };
+    window.iter().take(LOOKED_AT).any(|&(_, event)| {
+        let mut current = cx.calls.owner(event);
+        let mut steps = 0;
+        while let Some(call) = current {
+            if call == open {
+                return true;
+            }
+            steps += 1;
+            if steps > cx.calls.len() {
+                break;
+            }
+            current = cx.calls.get(call).caller;
+        }
+        false
+    })
 }
 
 /// Spearman's rank correlation of `values` with their order.
@@ -390,6 +426,52 @@ pub fn duration_text(ns: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Thread `a` opens a call, then records nothing for 500 ms (the median
+    /// gap is 1 to 2 ms) while thread `b` records 40 events; `a`'s next
+    /// event is `closing`.
+    fn stall_trace(children_of_a: bool, closing: &str) -> Vec<Detection> {
+        let ts = |ms: f64| format!("2026-01-01T00:00:{:09.6}Z", ms / 1000.0);
+        let mut lines = vec![format!(
+            r#"{{"id":"a1","trace_id":"t","timestamp":"{}","kind":"function_entry","metadata":{{"thread":"a","function":"wait"}}}}"#,
+            ts(0.0)
+        )];
+        for i in 0..20 {
+            let parent = if children_of_a {
+                r#","parent_id":"a1""#
+            } else {
+                ""
+            };
+            lines.push(format!(
+                r#"{{"id":"b{i}","trace_id":"t","timestamp":"{}","kind":"function_entry"{parent},"metadata":{{"thread":"b","function":"work"}}}}"#,
+                ts(1.0 + 3.0 * i as f64)
+            ));
+            lines.push(format!(
+                r#"{{"id":"c{i}","trace_id":"t","timestamp":"{}","kind":"function_exit","parent_id":"b{i}","metadata":{{"thread":"b","function":"work"}}}}"#,
+                ts(2.0 + 3.0 * i as f64)
+            ));
+        }
+        lines.push(format!(
+            r#"{{"id":"a2","trace_id":"t","timestamp":"{}","kind":"{closing}","metadata":{{"thread":"a","function":"wait","lock":"l"}}}}"#,
+            ts(500.0)
+        ));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let rec = crate::testutil::from_jsonl(&lines);
+        ThreadStall.detect(&Context::new(&rec))
+    }
+
+    #[test]
+    fn a_thread_stall_is_not_waiting_by_design() {
+        assert_eq!(stall_trace(false, "lock_acquire").len(), 1, "a real stall");
+        assert!(
+            stall_trace(true, "lock_acquire").is_empty(),
+            "the other thread worked beneath the open call"
+        );
+        assert!(
+            stall_trace(false, "function_exit").is_empty(),
+            "a call with nothing inside it took its time"
+        );
+    }
 
     #[test]
     fn rank_correlation_and_confidence() {
