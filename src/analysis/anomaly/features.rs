@@ -20,8 +20,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Below a microsecond, durations are clock noise.
-const DURATION_FLOOR_NS: f64 = 1_000.0;
+/// Durations are compared as if 0.1 ms longer: differences of a few dozen
+/// microseconds are scheduling and interpreter noise (a Python call of 30 us
+/// that took 85 us once is not worth a report), while a call of milliseconds
+/// is judged by its ratio alone.
+pub const DURATION_FLOOR_NS: f64 = 100_000.0;
 
 /// A column of a feature matrix: its name and the least scale it gets.
 pub struct Column {
@@ -32,14 +35,14 @@ pub struct Column {
 
 /// The per-call features, in matrix column order.
 pub const CALL_COLUMNS: [Column; 9] = [
-    // ln(duration / median of the function): 0.22 is 1.25x.
+    // ln(duration / median of the function), in the function's own spread.
     Column {
         name: "duration",
-        min_scale: 0.22,
+        min_scale: 1.0,
     },
     Column {
         name: "self_time",
-        min_scale: 0.22,
+        min_scale: 1.0,
     },
     // Levels deeper than the function's median depth.
     Column {
@@ -157,6 +160,10 @@ pub struct CallPeers {
     pub calls: u64,
     pub duration_ns: f64,
     pub self_ns: f64,
+    /// The spread (1.4826 MAD) of the calls' log duration ratios, floored:
+    /// how much this function's durations usually vary.
+    pub duration_spread: f64,
+    pub self_spread: f64,
     pub depth: f64,
     pub fan_out: f64,
     pub accesses: f64,
@@ -294,10 +301,22 @@ pub fn call_peers(table: &CallTable) -> Vec<CallPeers> {
                     .collect();
                 median(&values)
             };
+            let duration_ns = of(&|m| m.duration_ns);
+            let self_ns = of(&|m| m.self_ns);
+            let spread = |median: f64, f: &dyn Fn(&CallMeasures) -> f64| {
+                let deviations: Vec<f64> = members
+                    .iter()
+                    .map(|m| duration_ratio(f(m), median).abs())
+                    .filter(|v| v.is_finite())
+                    .collect();
+                (1.4826 * self::median(&deviations)).max(MIN_DURATION_SPREAD)
+            };
             CallPeers {
                 calls: members.len() as u64,
-                duration_ns: of(&|m| m.duration_ns),
-                self_ns: of(&|m| m.self_ns),
+                duration_spread: spread(duration_ns, &|m| m.duration_ns),
+                self_spread: spread(self_ns, &|m| m.self_ns),
+                duration_ns,
+                self_ns,
                 depth: of(&|m| f64::from(m.depth)),
                 fan_out: of(&|m| f64::from(m.fan_out)),
                 accesses: of(&|m| f64::from(m.accesses)),
@@ -318,20 +337,30 @@ pub fn call_rows(table: &CallTable, peers: &[CallPeers]) -> Vec<[f64; 9]> {
         .collect()
 }
 
-/// The unscaled feature row of a call against its peers.
+/// `ln((value + F) / (median + F))`, F = [`DURATION_FLOOR_NS`]; 0 for a
+/// missing value (the median's: never an outlier by itself).
+fn duration_ratio(value: f64, median: f64) -> f64 {
+    if value.is_finite() {
+        ((value + DURATION_FLOOR_NS) / (median + DURATION_FLOOR_NS)).ln()
+    } else {
+        0.0
+    }
+}
+
+/// The least spread of a function's log duration ratios (about 1.25x):
+/// a function whose calls all take the same time does not make a slightly
+/// slower call an outlier.
+const MIN_DURATION_SPREAD: f64 = 0.22;
+
+/// The unscaled feature row of a call against its peers. Durations are
+/// measured in the function's own spread, so a function whose calls vary a
+/// lot (a cache hit or miss) is not judged by the spread of steady ones.
 pub fn call_row(row: &CallMeasures, peers: &CallPeers) -> [f64; 9] {
-    // A missing duration is the median's: never an outlier by itself.
-    let ratio = |value: f64, median: f64| {
-        if value.is_finite() {
-            ((value + DURATION_FLOOR_NS) / (median + DURATION_FLOOR_NS)).ln()
-        } else {
-            0.0
-        }
-    };
+    let spread = |s: f64| if s > 0.0 { s } else { MIN_DURATION_SPREAD };
     let count_ratio = |value: u32, median: f64| ((1.0 + f64::from(value)) / (1.0 + median)).ln();
     [
-        ratio(row.duration_ns, peers.duration_ns),
-        ratio(row.self_ns, peers.self_ns),
+        duration_ratio(row.duration_ns, peers.duration_ns) / spread(peers.duration_spread),
+        duration_ratio(row.self_ns, peers.self_ns) / spread(peers.self_spread),
         f64::from(row.depth) - peers.depth,
         f64::from(row.concurrency).ln_1p(),
         count_ratio(row.fan_out, peers.fan_out),

@@ -336,9 +336,12 @@ fn describe_call(
     let rec = cx.rec;
     let entry = call.entry;
     // The highest column names the anomaly; others that stand out as much
-    // are mentioned after it. A call with nothing beneath it on its thread
-    // has the same duration and self time: that is said once, as duration.
-    let same_time = call.self_ns == call.duration_ns;
+    // are mentioned after it. When both times stand out and are the same
+    // number (nothing beneath the call on its thread), it is said once, as
+    // the duration.
+    let same_time = call.self_ns == call.duration_ns
+        && scaled[0] >= MIN_FEATURE_DEVIATION
+        && scaled[1] >= MIN_FEATURE_DEVIATION;
     let column = if same_time && column == 1 { 0 } else { column };
     let mut what = vec![call_phrase(call, peer, column)];
     let mut others: Vec<usize> = (0..scaled.len())
