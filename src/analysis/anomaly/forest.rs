@@ -124,6 +124,37 @@ pub struct Forest {
     /// Components stored per node: `extension_level + 1`, at most `dim`.
     width: usize,
     trees: Vec<Tree>,
+    /// Two-component trees repacked for scoring (built on first use).
+    #[serde(skip)]
+    packed: PairCache,
+}
+
+/// One step of a two-component tree with everything it reads in one place
+/// (node, coordinates and components are three arrays otherwise): about a
+/// quarter less time per row at extension level 1 (bench/eif.sh).
+#[derive(Clone, Copy, Debug)]
+struct PairStep {
+    offset: f64,
+    coefs: [f64; 2],
+    dims: [u32; 2],
+    child: u32,
+}
+
+/// The packed trees of a forest: derived data, so it neither takes part in
+/// comparisons nor in clones or model files.
+#[derive(Debug, Default)]
+struct PairCache(std::sync::OnceLock<Vec<Vec<PairStep>>>);
+
+impl Clone for PairCache {
+    fn clone(&self) -> Self {
+        PairCache::default()
+    }
+}
+
+impl PartialEq for PairCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// One isolation tree. A leaf is its own child, with the zero normal and
@@ -203,6 +234,7 @@ impl Forest {
             sample_size: psi,
             width,
             trees,
+            packed: PairCache::default(),
         }
     }
 
@@ -265,7 +297,34 @@ impl Forest {
             }
             Shape::Dense => self.score_block_with::<Dense>(rows, dim, stride, out),
             Shape::Single => self.score_block_with::<Single>(rows, dim, stride, out),
-            Shape::Pair => self.score_block_with::<Pair>(rows, dim, stride, out),
+            Shape::Pair => {
+                let packed = self.packed.0.get_or_init(|| {
+                    self.trees
+                        .iter()
+                        .map(|tree| {
+                            tree.nodes
+                                .iter()
+                                .map(|node| {
+                                    let k = node.normal as usize;
+                                    PairStep {
+                                        offset: node.offset,
+                                        coefs: [tree.coefs[2 * k], tree.coefs[2 * k + 1]],
+                                        dims: [tree.dims[2 * k], tree.dims[2 * k + 1]],
+                                        child: node.child,
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect()
+                });
+                // The same products and sum as `Pair::dot`: the same bits.
+                self.walk_block(rows, dim, out, |t, at, x| {
+                    let step = packed[t][at as usize];
+                    let dot = step.coefs[0] * x[step.dims[0] as usize]
+                        + step.coefs[1] * x[step.dims[1] as usize];
+                    step.child + u32::from(dot > step.offset)
+                })
+            }
             Shape::Sparse => self.score_block_with::<Sparse>(rows, dim, stride, out),
         }
     }
@@ -278,20 +337,35 @@ impl Forest {
         stride: usize,
         out: &mut [Scored],
     ) {
+        self.walk_block(rows, row_stride, out, |t, at, x| {
+            let tree = &self.trees[t];
+            let step = tree.nodes[at as usize];
+            let dot = P::dot(tree, stride, step.normal as usize, x);
+            step.child + u32::from(dot > step.offset)
+        })
+    }
+
+    /// Walks every tree for a block of rows, `step(tree, node, row)` giving
+    /// the next node.
+    fn walk_block(
+        &self,
+        rows: &[f64],
+        row_stride: usize,
+        out: &mut [Scored],
+        step: impl Fn(usize, u32, &[f64]) -> u32,
+    ) {
         let n = out.len();
         let c_psi = average_path(self.sample_size);
         let mut sum = [0.0f64; BLOCK];
         let mut short = [0u32; BLOCK];
         let mut node = [0u32; BLOCK];
-        for tree in &self.trees {
+        for (t, tree) in self.trees.iter().enumerate() {
             node[..n].fill(0);
             // Level by level over the block: the rows' steps are independent,
             // so the processor overlaps them.
             for _ in 0..tree.height {
                 for (at, x) in node[..n].iter_mut().zip(rows.chunks_exact(row_stride)) {
-                    let step = tree.nodes[*at as usize];
-                    let dot = P::dot(tree, stride, step.normal as usize, x);
-                    *at = step.child + u32::from(dot > step.offset);
+                    *at = step(t, *at, x);
                 }
             }
             for r in 0..n {
@@ -1192,5 +1266,24 @@ mod tests {
         let dense = Forest::fit(&data, &params(2));
         assert_eq!(dense.width, 8);
         assert!(dense.trees[0].dims.is_empty());
+    }
+
+    #[test]
+    fn packed_pairs_score_like_the_generic_walk() {
+        let data = gaussian(&mut data_rng(), 300, 5);
+        let forest = Forest::fit(
+            &data,
+            &ForestParams {
+                extension_level: Some(1),
+                ..params(4)
+            },
+        );
+        let rows = &data.values[..BLOCK.min(300) * 5];
+        let mut packed = vec![NEUTRAL; BLOCK.min(300)];
+        let mut generic = packed.clone();
+        forest.score_block(rows, &mut packed);
+        forest.score_block_with::<Pair>(rows, 5, 2, &mut generic);
+        assert_eq!(packed, generic);
+        assert!(packed.iter().any(|s| s.score != NEUTRAL.score));
     }
 }
