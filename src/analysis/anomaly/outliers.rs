@@ -148,7 +148,7 @@ impl Fitted {
 
 /// Each cut of a tree mixes two features (extension level 1 of Hariri et
 /// al.): on Causeway's call features it ranks planted outliers as well as
-/// full extension (every feature in every cut) and scores in half the time;
+/// full extension (every feature in every cut) in less than half the time;
 /// axis-parallel cuts (level 0, the original isolation forest) found half
 /// of them. Measured by bench/eif.sh, see docs/anomalies.md.
 pub const EXTENSION_LEVEL: usize = 1;
