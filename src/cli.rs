@@ -6,8 +6,8 @@ use crate::report::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Causeway: finds data races and the causes of errors in recorded traces of
-/// concurrent and distributed programs.
+/// Causeway: finds data races, the causes of errors and anomalies in
+/// recorded traces of concurrent and distributed programs.
 #[derive(Debug, Parser)]
 #[command(name = "causeway", version, about, propagate_version = true)]
 pub struct Cli {
@@ -17,7 +17,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Analyze trace files: races, error chains, input problems.
+    /// Analyze trace files: races, error chains, anomalies, input problems.
     ///
     /// Exit codes: 0 nothing at or above --fail-on, 1 findings at or above
     /// --fail-on, 2 could not analyze (bad usage, unreadable or empty input,
