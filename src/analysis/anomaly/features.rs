@@ -14,7 +14,7 @@
 
 use crate::analysis::anomaly::Context;
 use crate::analysis::anomaly::forest::Matrix;
-use crate::analysis::anomaly::temporal::median;
+use crate::analysis::anomaly::median;
 use crate::model::{EventIdx, EventKind, Recording, Sym};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

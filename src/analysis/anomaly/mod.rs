@@ -207,3 +207,40 @@ pub fn capped(mut events: Vec<EventIdx>) -> Vec<EventIdx> {
     events.truncate(MAX_AFFECTED);
     events
 }
+
+/// The median (0 for no values).
+pub fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    // Selection, not a sort: medians of millions of calls are taken for
+    // every column.
+    let mut values = values.to_vec();
+    let mid = values.len() / 2;
+    let odd = values.len() % 2 == 1;
+    let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if odd {
+        upper
+    } else {
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
+    }
+}
+
+/// A duration in nanoseconds, in the unit that reads best.
+pub fn duration_text(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.1} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} us", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}

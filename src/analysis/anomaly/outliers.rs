@@ -22,8 +22,8 @@ use super::features::{
     TracePeers, call_peers, call_rows, measure_traces, trace_peers, trace_row,
 };
 use super::forest::{Forest, ForestParams, Matrix, Scored};
-use super::temporal::{duration_text, median};
 use super::{Context, Detection, Detector, capped};
+use super::{duration_text, median};
 use crate::model::{EventIdx, Recording};
 use crate::report::codes::{self, CodeInfo};
 use rayon::prelude::*;

@@ -4,7 +4,7 @@
 //! Each is a [`Detector`] with a fixed threshold on the size of the effect
 //! (documented in docs/anomalies.md), so a clean trace reports nothing.
 
-use super::{Context, Detection, Detector, capped, effect_score};
+use super::{Context, Detection, Detector, capped, duration_text, effect_score, median};
 use crate::analysis::root_cause::failures;
 use crate::model::{EventIdx, EventKind, Sym};
 use crate::report::codes::{self, CodeInfo};
@@ -384,42 +384,6 @@ fn normal_cdf(z: f64) -> f64 {
         0.5 * (1.0 + erf)
     } else {
         0.5 * (1.0 - erf)
-    }
-}
-
-pub(crate) fn median(values: &[f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    // Selection, not a sort: medians of millions of calls are taken for
-    // every column.
-    let mut values = values.to_vec();
-    let mid = values.len() / 2;
-    let odd = values.len() % 2 == 1;
-    let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *upper;
-    if odd {
-        upper
-    } else {
-        let lower = below
-            .iter()
-            .copied()
-            .max_by(f64::total_cmp)
-            .unwrap_or(upper);
-        (lower + upper) / 2.0
-    }
-}
-
-/// A duration in nanoseconds, in the unit that reads best.
-pub fn duration_text(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.1} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.1} us", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
     }
 }
 
