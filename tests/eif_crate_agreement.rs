@@ -11,6 +11,12 @@ use causeway::analysis::anomaly::forest::{Forest, ForestParams, Matrix};
 use extended_isolation_forest as crate_eif;
 
 const TREES: usize = 300;
+/// The crate draws from an unseeded generator, so its ranking is a random
+/// variable: with 300 trees it put a normal point above a planted one in
+/// the two-cluster case in about 1 run of 15 (3 of 40, 3 of 60 measured).
+/// Four times the trees shrink its noise so that the test does not fail by
+/// chance (0 failures in 100 runs).
+const CRATE_TREES: usize = 4 * TREES;
 const SAMPLE: usize = 256;
 
 /// SplitMix64 with Box–Muller: the test's data, the same on every run.
@@ -187,7 +193,7 @@ fn ours_and_the_crate_agree_on_planted_outliers() {
             .collect();
 
         let options = crate_eif::ForestOptions {
-            n_trees: TREES,
+            n_trees: CRATE_TREES,
             sample_size: SAMPLE,
             max_tree_depth: None,
             extension_level: 2, // full, as ours with `None` in 3 dimensions
