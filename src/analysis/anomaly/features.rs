@@ -14,7 +14,7 @@
 
 use crate::analysis::anomaly::Context;
 use crate::analysis::anomaly::forest::Matrix;
-use crate::analysis::anomaly::median;
+use crate::analysis::anomaly::{median, robust_spread};
 use crate::model::{EventIdx, EventKind, Recording, Sym};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -304,12 +304,12 @@ pub fn call_peers(table: &CallTable) -> Vec<CallPeers> {
             let duration_ns = of(&|m| m.duration_ns);
             let self_ns = of(&|m| m.self_ns);
             let spread = |median: f64, f: &dyn Fn(&CallMeasures) -> f64| {
-                let deviations: Vec<f64> = members
+                let ratios: Vec<f64> = members
                     .iter()
-                    .map(|m| duration_ratio(f(m), median).abs())
+                    .map(|m| duration_ratio(f(m), median))
                     .filter(|v| v.is_finite())
                     .collect();
-                (1.4826 * self::median(&deviations)).max(MIN_DURATION_SPREAD)
+                robust_spread(&ratios, 0.0).max(MIN_DURATION_SPREAD)
             };
             CallPeers {
                 calls: members.len() as u64,
@@ -511,9 +511,8 @@ impl Scaling {
         for (j, column) in columns.iter().enumerate() {
             let values: Vec<f64> = rows.iter().map(|r| finite(r[j])).collect();
             let m = median(&values);
-            let deviations: Vec<f64> = values.iter().map(|v| (v - m).abs()).collect();
             center.push(m);
-            scale.push((1.4826 * median(&deviations)).max(column.min_scale));
+            scale.push(robust_spread(&values, m).max(column.min_scale));
         }
         Scaling { center, scale }
     }

@@ -208,6 +208,14 @@ pub fn capped(mut events: Vec<EventIdx>) -> Vec<EventIdx> {
     events
 }
 
+/// How far values usually lie from a center, robustly: 1.4826 times the
+/// median absolute deviation (the constant makes it the standard deviation
+/// for normally distributed values; one far outlier does not move it).
+pub fn robust_spread(values: &[f64], center: f64) -> f64 {
+    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    1.4826 * median(&deviations)
+}
+
 /// The median (0 for no values).
 pub fn median(values: &[f64]) -> f64 {
     if values.is_empty() {

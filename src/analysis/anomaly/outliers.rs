@@ -23,7 +23,7 @@ use super::features::{
 };
 use super::forest::{Forest, ForestParams, Matrix, Scored};
 use super::{Context, Detection, Detector, capped};
-use super::{duration_text, median};
+use super::{duration_text, median, robust_spread};
 use crate::model::{EventIdx, Recording};
 use crate::report::codes::{self, CodeInfo};
 use rayon::prelude::*;
@@ -195,8 +195,7 @@ fn mix(mut z: u64) -> u64 {
 fn threshold(scores: &[Scored]) -> f64 {
     let values: Vec<f64> = scores.iter().map(|s| s.score).collect();
     let m = median(&values);
-    let deviations: Vec<f64> = values.iter().map(|v| (v - m).abs()).collect();
-    m + THRESHOLD_MADS * 1.4826 * median(&deviations)
+    m + THRESHOLD_MADS * robust_spread(&values, m)
 }
 
 /// Fits a model on passing runs (`causeway train`).
@@ -272,9 +271,11 @@ impl Detector for CallOutliers<'_> {
             .map(|(i, scored, column, _)| {
                 let call = &table.rows[i];
                 let scaled = fitted.scaling.apply(&rows[i]);
+                // Rows are in call order.
                 describe_call(
                     cx,
                     call,
+                    cx.calls.calls[i].exit,
                     &peers[call.group as usize],
                     scored,
                     &scaled,
@@ -328,6 +329,7 @@ fn fit_unless_given<'f, const D: usize>(
 fn describe_call(
     cx: &Context<'_>,
     call: &CallMeasures,
+    exit: Option<EventIdx>,
     peer: &CallPeers,
     scored: Scored,
     scaled: &[f64],
@@ -355,12 +357,6 @@ fn describe_call(
             .take(2)
             .map(|j| call_phrase(call, peer, j)),
     );
-    let calls = &cx.calls;
-    let exit = calls
-        .calls
-        .binary_search_by_key(&entry, |c| c.entry)
-        .ok()
-        .and_then(|i| calls.calls[i].exit);
     let mut affected = vec![entry];
     affected.extend(exit);
     Detection {

@@ -69,49 +69,45 @@ fn drift(
     function: Sym,
     mut calls: Vec<TimedCall>,
 ) -> Option<Detection> {
-    {
-        {
-            calls.sort_unstable();
-            let durations: Vec<f64> = calls.iter().map(|c| c.1 as f64).collect();
-            let third = calls.len() / 3;
-            let early = median(&durations[..third]);
-            let late = median(&durations[calls.len() - third..]);
-            let ratio = if early > 0.0 {
-                late / early
-            } else if late > 0.0 {
-                f64::INFINITY
-            } else {
-                1.0
-            };
-            // The ratio is cheap, the rank correlation needs a sort: test
-            // the ratio first.
-            if ratio < DRIFT_MIN_RATIO {
-                return None;
-            }
-            let rho = spearman_with_order(&durations);
-            if rho < DRIFT_MIN_CORRELATION {
-                return None;
-            }
-            let last = calls[calls.len() - 1].2;
-            let mut affected = vec![last];
-            affected.extend(calls.iter().take(5).map(|c| c.2));
-            affected.extend(calls.iter().rev().skip(1).take(5).map(|c| c.2));
-            Some(Detection {
-                event: last,
-                anomaly_type: "latency-drift".to_string(),
-                score: effect_score(ratio / DRIFT_MIN_RATIO),
-                confidence: correlation_confidence(rho, calls.len()),
-                description: format!(
-                    "`{}` got slower over the run: median {} in the first third of its {} calls, {} in the last (rank correlation of time and duration {rho:.2})",
-                    rec.str(function),
-                    duration_text(early),
-                    calls.len(),
-                    duration_text(late)
-                ),
-                affected: capped(affected),
-            })
-        }
+    calls.sort_unstable();
+    let durations: Vec<f64> = calls.iter().map(|c| c.1 as f64).collect();
+    let third = calls.len() / 3;
+    let early = median(&durations[..third]);
+    let late = median(&durations[calls.len() - third..]);
+    let ratio = if early > 0.0 {
+        late / early
+    } else if late > 0.0 {
+        f64::INFINITY
+    } else {
+        1.0
+    };
+    // The ratio is cheap, the rank correlation needs a sort: test
+    // the ratio first.
+    if ratio < DRIFT_MIN_RATIO {
+        return None;
     }
+    let rho = spearman_with_order(&durations);
+    if rho < DRIFT_MIN_CORRELATION {
+        return None;
+    }
+    let last = calls[calls.len() - 1].2;
+    let mut affected = vec![last];
+    affected.extend(calls.iter().take(5).map(|c| c.2));
+    affected.extend(calls.iter().rev().skip(1).take(5).map(|c| c.2));
+    Some(Detection {
+        event: last,
+        anomaly_type: "latency-drift".to_string(),
+        score: effect_score(ratio / DRIFT_MIN_RATIO),
+        confidence: correlation_confidence(rho, calls.len()),
+        description: format!(
+            "`{}` got slower over the run: median {} in the first third of its {} calls, {} in the last (rank correlation of time and duration {rho:.2})",
+            rec.str(function),
+            duration_text(early),
+            calls.len(),
+            duration_text(late)
+        ),
+        affected: capped(affected),
+    })
 }
 
 /// A burst needs at least this many errors ...

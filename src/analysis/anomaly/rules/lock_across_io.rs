@@ -58,8 +58,7 @@ impl Detector for LockHeldAcrossIo {
                 _ => {}
             }
         }
-        let mut detections: Vec<Detection> = seen
-            .into_values()
+        seen.into_values()
             .map(|(acquire, io, times)| {
                 let lock = rec.event(acquire).subject.map_or("?", |s| rec.str(s));
                 let what = rec.event(io).kind.as_str();
@@ -82,8 +81,6 @@ impl Detector for LockHeldAcrossIo {
                     affected: capped(vec![io, acquire]),
                 }
             })
-            .collect();
-        detections.sort_by_key(|d| d.event);
-        detections
+            .collect()
     }
 }

@@ -12,7 +12,7 @@ use super::{short, statement_shape};
 use crate::analysis::anomaly::{Context, Detection, Detector, capped, effect_score};
 use crate::model::{EventIdx, EventKind};
 use crate::report::codes::{self, CodeInfo};
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 pub const MIN_RETRIES: usize = 3;
 
@@ -42,17 +42,17 @@ impl Detector for RetryStorm {
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
         let rec = cx.rec;
-        // Responses by their request.
-        let mut status_of: HashMap<EventIdx, i64> = HashMap::new();
-        for idx in rec.indices() {
-            let event = rec.event(idx);
-            if event.kind == EventKind::HttpResponse
-                && let (Some(request), Some(status)) =
-                    (event.parent, cx.io(idx).and_then(|d| d.status))
-            {
-                status_of.insert(request, status);
-            }
-        }
+        // Requests whose response had status 429 or 5xx.
+        let failed_requests: HashSet<EventIdx> = rec
+            .indices()
+            .filter(|&idx| rec.event(idx).kind == EventKind::HttpResponse)
+            .filter(|&idx| {
+                cx.io(idx)
+                    .and_then(|d| d.status)
+                    .is_some_and(|s| s == 429 || (500..600).contains(&s))
+            })
+            .filter_map(|idx| rec.event(idx).parent)
+            .collect();
         let mut runs: Vec<Option<Run>> = (0..rec.exec_lines.len()).map(|_| None).collect();
         let mut storms = Vec::new();
         for idx in rec.indices() {
@@ -81,9 +81,9 @@ impl Detector for RetryStorm {
                         });
                     }
                 }
-                if status_of
-                    .get(&idx)
-                    .is_some_and(|&s| s == 429 || (500..600).contains(&s))
+                // Wherever its response was recorded, a request answered
+                // 429 or 5xx failed.
+                if failed_requests.contains(&idx)
                     && let Some(run) = &mut runs[line]
                 {
                     run.failed = true;
@@ -92,26 +92,12 @@ impl Detector for RetryStorm {
                 && let Some(run) = &mut runs[line]
             {
                 run.failed = true;
-            } else if event.kind == EventKind::HttpResponse
-                && let Some(request) = event.parent
-                && status_of
-                    .get(&request)
-                    .is_some_and(|&s| s == 429 || (500..600).contains(&s))
-            {
-                // A response recorded on another line than its request still
-                // marks that request's run.
-                let request_line = rec.event(request).exec.index();
-                if let Some(run) = &mut runs[request_line]
-                    && run.attempts.last() == Some(&request)
-                {
-                    run.failed = true;
-                }
             }
         }
         for run in runs {
             close(run, &mut storms);
         }
-        let mut detections: Vec<Detection> = storms
+        storms
             .into_iter()
             .map(|run| {
                 let retries = run.attempts.len() - 1;
@@ -129,8 +115,6 @@ impl Detector for RetryStorm {
                     affected: capped(run.attempts),
                 }
             })
-            .collect();
-        detections.sort_by_key(|d| d.event);
-        detections
+            .collect()
     }
 }

@@ -73,7 +73,7 @@ impl Detector for SwallowedException {
         for pairs in by_place.values_mut() {
             pairs.retain(|&(_, caller_exit)| !returned_failure(caller_exit));
         }
-        let mut detections: Vec<Detection> = by_place
+        by_place
             .into_values()
             .filter(|pairs| !pairs.is_empty())
             .map(|pairs| {
@@ -96,9 +96,7 @@ impl Detector for SwallowedException {
                     affected: capped(pairs.iter().flat_map(|&(a, b)| [a, b]).collect()),
                 }
             })
-            .collect();
-        detections.sort_by_key(|d| d.event);
-        detections
+            .collect()
     }
 }
 

@@ -38,7 +38,7 @@ impl Detector for TaskNeverAwaited {
                     .push(idx);
             }
         }
-        let mut detections: Vec<Detection> = by_location
+        by_location
             .into_values()
             .map(|spawns| {
                 let first = spawns[0];
@@ -59,8 +59,6 @@ impl Detector for TaskNeverAwaited {
                     affected: capped(spawns),
                 }
             })
-            .collect();
-        detections.sort_by_key(|d| d.event);
-        detections
+            .collect()
     }
 }
