@@ -135,7 +135,10 @@ struct RawIgnore {
     variable: Option<Spanned<String>>,
     location: Option<Spanned<String>>,
     service: Option<Spanned<String>>,
-    #[allow(dead_code)] // documentation for the reader of the file
+    #[expect(
+        dead_code,
+        reason = "documentation for the reader of the file, never read"
+    )]
     reason: Option<String>,
 }
 

@@ -8,12 +8,12 @@ use crate::model::Recording;
 use serde_json::{Map, Value, json};
 
 /// Builds a recording from the notation.
-pub fn recording(spec: &str) -> Recording {
+pub(crate) fn recording(spec: &str) -> Recording {
     crate::ingest::load_bytes(files(spec)).expect("test recording loads")
 }
 
 /// The JSON Lines files the notation stands for.
-pub fn files(spec: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn files(spec: &str) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![String::new()];
     let mut n = 0;
     for raw in spec.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -103,7 +103,7 @@ fn event_line(n: usize, raw: &str) -> String {
 }
 
 /// A recording of one file from JSON Lines, one event per slice element.
-pub fn from_jsonl(lines: &[&str]) -> Recording {
+pub(crate) fn from_jsonl(lines: &[&str]) -> Recording {
     let text = lines.join("\n") + "\n";
     crate::ingest::load_bytes(vec![("test.jsonl".to_string(), text.into_bytes())])
         .expect("test recording loads")

@@ -157,7 +157,7 @@ fn workflows_splice_no_expression_into_scripts() {
             }
         }
     }
-    assert!(checked >= 5, "only {checked} scripts");
+    assert!(checked >= 1, "no script checked");
 }
 
 /// A workspace for the action: traces under a directory whose name is

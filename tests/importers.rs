@@ -7,6 +7,13 @@
 //! the original, malformed input is reported at its line, and no input
 //! makes an importer panic.
 
+#![expect(
+    clippy::print_stderr,
+    reason = "the tests say on stderr what they skipped"
+)]
+
+mod support;
+
 use causeway::analysis;
 use causeway::ingest::import::{self, ImportOptions, InputFormat};
 use causeway::ingest::{self, NoProgress};
@@ -16,8 +23,9 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
+/// The shared samples, or `None` (outside CI only) when they are missing.
+fn samples() -> Option<PathBuf> {
+    support::shared_traces()
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -183,11 +191,9 @@ fn sample_table() -> Vec<(&'static str, ImportOptions, u64, u64)> {
 
 #[test]
 fn every_sample_imports_with_the_events_and_errors_it_contains() {
-    let dir = samples();
-    if !dir.exists() {
-        eprintln!("skipped: {} is not there", dir.display());
+    let Some(dir) = samples() else {
         return;
-    }
+    };
     let listed: BTreeSet<String> = sample_table().iter().map(|s| s.0.to_string()).collect();
     for (name, options, events, errors) in sample_table() {
         let summary = json(&analyze_files(&[dir.join(name)], &options))["summary"].clone();
@@ -219,10 +225,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn each_sample_is_told_by_its_content() {
-    let dir = samples();
-    if !dir.exists() {
+    let Some(dir) = samples() else {
         return;
-    }
+    };
     for (name, options, _, _) in sample_table() {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         let expected = match name.split('/').next().unwrap() {
@@ -321,10 +326,9 @@ fn causeway_racy_events(name: &str, trace: &str) -> u64 {
 
 #[test]
 fn std_samples_give_rapids_hb_counts() {
-    let dir = samples();
-    if !dir.exists() {
+    let Some(dir) = samples() else {
         return;
-    }
+    };
     // (file, racy events, racy lines) as RAPID's HB engine prints them.
     let expected = [
         ("hand_hb_simple_race.std", 1, 1),
@@ -538,10 +542,9 @@ fn error_chains_end_at_the_deepest_failing_span() {
 
 #[test]
 fn a_sample_error_chain_ends_at_its_failing_span() {
-    let dir = samples();
-    if !dir.exists() {
+    let Some(dir) = samples() else {
         return;
-    }
+    };
     let path = dir.join("jaeger/jaegerui-genaiTestTrace.handcrafted.json");
     let report = json(&analyze_files(&[path], &ImportOptions::default()));
     let [(error, chain)] = chains(&report).try_into().unwrap();
@@ -582,11 +585,11 @@ fn converted_output_analyzes_exactly_as_the_original() {
         .into_iter()
         .map(|(name, options, _, _)| (fixture(name), options))
         .collect();
-    if samples().exists() {
+    if let Some(dir) = samples() {
         inputs.extend(
             sample_table()
                 .into_iter()
-                .map(|(name, options, _, _)| (samples().join(name), options)),
+                .map(|(name, options, _, _)| (dir.join(name), options)),
         );
     }
     for (path, options) in inputs {
@@ -656,7 +659,8 @@ fn malformed_input_is_reported_at_its_line_and_path() {
         ),
     ];
     for (format, text, line, message) in cases {
-        let imported = import::import(format, text.as_bytes(), "bad", &options(format));
+        let foreign = format.foreign().unwrap();
+        let imported = import::import(foreign, text.as_bytes(), "bad", &options(format));
         let found = imported
             .notes
             .iter()
@@ -704,7 +708,7 @@ proptest! {
     #[test]
     fn no_bytes_make_an_importer_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         for format in FORMATS {
-            let _ = import::import(format, &bytes, "fuzz", &options(format));
+            let _ = import::import(format.foreign().unwrap(), &bytes, "fuzz", &options(format));
         }
     }
 
@@ -721,7 +725,7 @@ proptest! {
         }
         bytes.truncate(cut.index(bytes.len() + 1));
         for format in FORMATS {
-            let imported = import::import(format, &bytes, "fuzz", &options(format));
+            let imported = import::import(format.foreign().unwrap(), &bytes, "fuzz", &options(format));
             // Whatever was imported is v1 the reader accepts.
             let (text, _) = imported.to_jsonl();
             for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

@@ -36,7 +36,14 @@
 
 // The oracle indexes events by position on purpose: pairs (i, j) in file
 // order are the whole point.
-#![allow(clippy::needless_range_loop)]
+#![expect(
+    clippy::needless_range_loop,
+    reason = "clock maths reads clearest indexed by thread"
+)]
+#![expect(
+    clippy::print_stderr,
+    reason = "the tests say on stderr what they measured and skipped"
+)]
 
 #[path = "oracle/generator.rs"]
 mod generator;
@@ -46,6 +53,8 @@ mod hand;
 mod harness;
 #[path = "oracle/spec_oracle.rs"]
 mod spec_oracle;
+#[path = "support/mod.rs"]
+mod support;
 
 use generator::Family;
 use hand::{Case, Want};
@@ -53,7 +62,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use spec_oracle::Rule;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use support::shared_traces;
 
 use harness::{Row, oracle_rows};
 
@@ -342,18 +351,12 @@ fn binary_matches_oracle_on_hand_cases() {
     );
 }
 
-fn shared_traces() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
-    p.join("SOURCES.md").exists().then_some(p)
-}
-
 /// RAPID's hand-written STD traces: the oracle reproduces RAPID's HB
 /// racy-event and racy-line counts from SOURCES.md, and the binary agrees
 /// with the oracle on their JSONL translation.
 #[test]
 fn rapid_std_traces_match_rapid_counts() {
     let Some(dir) = shared_traces() else {
-        eprintln!("shared/traces not found beside the crate; skipping");
         return;
     };
     let expectations =

@@ -7,9 +7,9 @@ use causeway::ingest::{NoProgress, load};
 use causeway::report::{Format, Report};
 use std::path::PathBuf;
 
-/// Each manifest entry's input files (those that load; entries that must
-/// fail to load are covered by the CLI and fixture tests).
-fn fixture_inputs() -> Vec<(String, Vec<PathBuf>)> {
+/// Each manifest entry's name, input files and whether it must load (the
+/// entries with exit code 2 must not; the CLI and fixture tests cover them).
+fn fixture_inputs() -> Vec<(String, Vec<PathBuf>, bool)> {
     let manifest: toml::Table = std::fs::read_to_string("fixtures/manifest.toml")
         .unwrap()
         .parse()
@@ -34,7 +34,8 @@ fn fixture_inputs() -> Vec<(String, Vec<PathBuf>)> {
                 .iter()
                 .map(|f| PathBuf::from("fixtures").join(f))
                 .collect();
-            (name, paths)
+            let loads = entry["exit_code"].as_integer() != Some(2);
+            (name, paths, loads)
         })
         .collect()
 }
@@ -48,9 +49,12 @@ fn render(report: &Report, format: Format) -> String {
 #[test]
 fn every_fixture_report_is_snapshotted() {
     let mut rendered = 0;
-    for (name, paths) in fixture_inputs() {
-        let Ok(rec) = load(&paths, &NoProgress) else {
-            continue;
+    for (name, paths, loads) in fixture_inputs() {
+        let rec = match (load(&paths, &NoProgress), loads) {
+            (Ok(rec), true) => rec,
+            (Err(_), false) => continue,
+            (Ok(_), false) => panic!("{name} must fail to load (exit code 2), and it loads"),
+            (Err(e), true) => panic!("{name} no longer loads: {e}"),
         };
         let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
         insta::assert_snapshot!(format!("{name}.text"), render(&report, Format::Text));

@@ -12,6 +12,11 @@
 //! unless `CAUSEWAY_REQUIRE_PYTEST=1` / `CAUSEWAY_REQUIRE_JEST=1`, which
 //! `.ci/run` sets.
 
+#![expect(
+    clippy::print_stderr,
+    reason = "the tests say on stderr what they skipped"
+)]
+
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;

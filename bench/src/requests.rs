@@ -72,7 +72,7 @@ struct Writer<'a, W: Write> {
 
 impl<W: Write> Writer<'_, W> {
     /// Writes one event and returns its id.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     fn event(
         &mut self,
         trace: u128,

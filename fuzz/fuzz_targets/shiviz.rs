@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         format: InputFormat::Shiviz,
         ..ImportOptions::default()
     };
-    let imported = import::import(InputFormat::Shiviz, data, "fuzz", &options);
+    let imported = import::import(import::Foreign::Shiviz, data, "fuzz", &options);
     let (text, _) = imported.to_jsonl();
     for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         assert!(causeway::ingest::jsonl::parse_line(line).is_ok());

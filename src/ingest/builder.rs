@@ -80,7 +80,7 @@ const FRAME_SEARCH_DEPTH: usize = 64;
 /// parents named before or after their children. The common parent, the
 /// function an event happens in, is found at once among the calls still
 /// open on the event's own line of execution.
-pub struct Builder {
+pub(super) struct Builder {
     rec: Recording,
     id_keys: Vec<KeyedEvent>,
     /// Per line of execution: its open `function_entry` events.
@@ -95,10 +95,18 @@ pub struct Builder {
     default_thread: Sym,
     unknown_location: Sym,
     scratch: String,
+    /// [`MAX_EVENTS`], lowered by tests.
+    max_events: usize,
+    /// The first line past the `max_events` a recording can index.
+    overflow: Option<Origin>,
 }
 
+/// Events are indexed by `u32` (half the memory of `usize` indices across
+/// every table); `u32::MAX` itself is kept as a "no event" marker.
+pub(super) const MAX_EVENTS: usize = u32::MAX as usize;
+
 impl Builder {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         let mut rec = Recording::default();
         let default_service = rec.strings.intern("default");
         let default_thread = rec.strings.intern("main");
@@ -117,28 +125,30 @@ impl Builder {
             default_thread,
             unknown_location,
             scratch: String::new(),
+            max_events: MAX_EVENTS,
+            overflow: None,
         }
     }
 
     /// Registers an input file and returns its index.
-    pub fn add_file(&mut self, path: String, source: Box<dyn LineSource>) -> u32 {
+    pub(super) fn add_file(&mut self, path: String, source: Box<dyn LineSource>) -> u32 {
         self.rec.files.push(InputFile { path, source });
         (self.rec.files.len() - 1) as u32
     }
 
     /// Makes room for about `more` further events.
-    pub fn reserve(&mut self, more: usize) {
+    pub(super) fn reserve(&mut self, more: usize) {
         self.rec.events.reserve(more);
         self.id_keys.reserve(more);
         self.has_clock.reserve(more);
     }
 
-    pub fn event_count(&self) -> usize {
+    pub(super) fn event_count(&self) -> usize {
         self.rec.events.len()
     }
 
     /// Records a diagnostic.
-    pub fn diagnose(&mut self, origin: Origin, severity: Severity, message: String) {
+    pub(super) fn diagnose(&mut self, origin: Origin, severity: Severity, message: String) {
         self.rec.diagnostics.push(Diagnostic {
             severity,
             file: origin.file,
@@ -148,7 +158,7 @@ impl Builder {
     }
 
     /// Records a line that could not be used.
-    pub fn reject(&mut self, origin: Origin, error: LineError, last_unterminated: bool) {
+    pub(super) fn reject(&mut self, origin: Origin, error: LineError, last_unterminated: bool) {
         self.rec.bad_lines += 1;
         if error.ends_early && last_unterminated {
             self.diagnose(
@@ -172,8 +182,14 @@ impl Builder {
     }
 
     /// Adds a well-formed line, or rejects it if its id was seen before.
-    pub fn push(&mut self, origin: Origin, offset: u64, parsed: ParsedEvent<'_>) {
-        let index = EventIdx(u32::try_from(self.rec.events.len()).expect("more than 2^32 events"));
+    pub(super) fn push(&mut self, origin: Origin, offset: u64, parsed: ParsedEvent<'_>) {
+        let count = self.rec.events.len();
+        if count >= self.max_events {
+            // Refused as a whole by `finish`, which names this line.
+            self.overflow.get_or_insert(origin);
+            return;
+        }
+        let index = EventIdx(count as u32);
         self.id_keys.push(KeyedEvent {
             key: split_key(parsed.id_key),
             event: index,
@@ -316,7 +332,14 @@ impl Builder {
     ///
     /// Fails if a file's every event repeats an id of an earlier file, which
     /// leaves that file without a single good line.
-    pub fn finish(mut self) -> Result<Recording, IngestError> {
+    pub(super) fn finish(mut self) -> Result<Recording, IngestError> {
+        if let Some(origin) = self.overflow {
+            return Err(IngestError::TooManyEvents {
+                path: self.rec.files[origin.file as usize].path.clone(),
+                line: origin.line,
+                max: self.max_events as u64,
+            });
+        }
         let mut keys = std::mem::take(&mut self.id_keys);
         keys.par_sort_unstable();
         let duplicates = duplicate_ids(&keys);
@@ -589,6 +612,35 @@ mod tests {
 
     fn load(text: &str) -> crate::model::Recording {
         crate::ingest::load_bytes(vec![("t.jsonl".into(), text.as_bytes().to_vec())]).unwrap()
+    }
+
+    #[test]
+    fn more_events_than_an_index_holds_is_an_error_naming_the_line() {
+        let text: String = (1..=3)
+            .map(|i| format!("{{\"id\":\"e{i}\",\"trace_id\":\"t\",\"timestamp\":\"2026-11-26T10:00:00Z\",\"kind\":\"custom\"}}\n"))
+            .collect();
+        let bytes = std::sync::Arc::new(text.clone().into_bytes());
+        let mut builder = super::Builder::new();
+        builder.max_events = 2;
+        let file = builder.add_file(
+            "big.jsonl".into(),
+            Box::new(crate::ingest::source::MemoryLines(bytes)),
+        );
+        let mut offset = 0;
+        for (i, line) in text.lines().enumerate() {
+            let origin = crate::model::Origin {
+                file,
+                line: i as u32 + 1,
+            };
+            let parsed = crate::ingest::jsonl::parse_line(line.as_bytes()).unwrap();
+            builder.push(origin, offset, parsed);
+            offset += line.len() as u64 + 1;
+        }
+        let error = builder.finish().err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "big.jsonl:3: more than 2 events in one recording; analyze fewer files at once, or one trace at a time"
+        );
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub enum IngestError {
     },
     #[error("{0}")]
     Options(String),
+    #[error(
+        "{path}:{line}: more than {max} events in one recording; analyze fewer files at once, or one trace at a time"
+    )]
+    TooManyEvents { path: String, line: u32, max: u64 },
 }
 
 /// Something that wants to know how far reading has come.
@@ -137,13 +141,7 @@ pub fn load_bytes_with(
     for (name, raw) in inputs {
         let stored_size = raw.len() as u64;
         let decoded = source::decode(raw);
-        let format = match options.format {
-            InputFormat::Auto => {
-                import::detect::detect(&decoded.bytes, options.shiviz_regex.is_some())
-            }
-            chosen => chosen,
-        };
-        if format != InputFormat::Causeway {
+        if let Some(format) = options.foreign_format(&decoded.bytes) {
             let mut imported = import::import(format, &decoded.bytes, &name, options);
             if let Some(problem) = &decoded.decode_problem {
                 imported.note_cut_input(&decoded.bytes, problem.clone());

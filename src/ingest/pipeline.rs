@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use std::io::Read;
 
 /// A chunk's lines, each with its parse.
-pub type ParsedLines<'a> = Vec<(Line<'a>, Result<ParsedEvent<'a>, LineError>)>;
+pub(super) type ParsedLines<'a> = Vec<(Line<'a>, Result<ParsedEvent<'a>, LineError>)>;
 
 self_cell::self_cell!(
     /// A chunk with its lines parsed; the parsed events borrow from it.
@@ -45,7 +45,7 @@ fn parse(chunk: &Chunk) -> ParsedLines<'_> {
 /// Calls `consume` with each chunk of `reader` and its parsed lines, in
 /// order, while the following chunks are read and parsed on another thread.
 /// Returns the error that ended the stream early, if one did.
-pub fn for_each_parsed(
+pub(super) fn for_each_parsed(
     reader: Box<dyn Read + Send>,
     mut consume: impl FnMut(&Chunk, ParsedLines<'_>),
 ) -> Option<std::io::Error> {

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 /// paragraphs, list items and table cells; not inside raw HTML (use
 /// [`html`]) and not at the start of a line, where `-` or `1.` would open a
 /// block.
-pub fn markdown(text: &str) -> String {
+pub(super) fn markdown(text: &str) -> String {
     let text = printable(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -37,7 +37,7 @@ pub fn markdown(text: &str) -> String {
 /// backslash escapes are not read there. Brackets and backticks become
 /// entities too, so that no Markdown link or code span can form even where
 /// a renderer reads Markdown inside HTML.
-pub fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     let text = printable(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -60,14 +60,14 @@ pub fn html(text: &str) -> String {
 /// are written as `%25`, `%0D` and `%0A`, GitHub's own escapes. Control
 /// characters from the trace are made visible first, so the only line
 /// breaks are the ones the renderer meant.
-pub fn command_data(text: &str) -> String {
+pub(super) fn command_data(text: &str) -> String {
     percent_escape(text, &[])
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): as
 /// [`command_data`], and `:` and `,` as `%3A` and `%2C`, which would end
 /// the value. Control characters are made visible.
-pub fn command_property(text: &str) -> String {
+pub(super) fn command_property(text: &str) -> String {
     percent_escape(&printable(text), &[':', ','])
 }
 

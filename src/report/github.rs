@@ -19,7 +19,7 @@ use super::{BaselineState, Finding, Level, Render, Report, printable, split_loca
 use std::io::{self, Write};
 
 /// Annotations GitHub shows per level and step.
-pub const MAX_PER_LEVEL: usize = 10;
+pub(super) const MAX_PER_LEVEL: usize = 10;
 
 pub struct GithubRenderer;
 

@@ -14,7 +14,7 @@ use super::{Access, BaselineState, ErrorReport, Finding, Level, Race, Render, Re
 use std::io::{self, Write};
 
 /// Findings listed per table before the rest are counted.
-pub const MAX_DETAILED: usize = 100;
+pub(super) const MAX_DETAILED: usize = 100;
 /// Input problems listed before the rest are counted.
 const MAX_DIAGNOSTICS: usize = 20;
 /// Chains longer than this show their two ends only.

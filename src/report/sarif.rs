@@ -515,7 +515,7 @@ fn physical(file: &str, line: u64) -> Location {
 /// them from the repository root), with `\` as `/`; absolute ones become
 /// `file://` URIs. Everything but unreserved characters and `/` is
 /// percent-encoded, so spaces, `#`, `?` and `:` cannot change its meaning.
-pub fn artifact_uri(path: &str) -> String {
+pub(super) fn artifact_uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     let bytes = path.as_bytes();
     let (prefix, rest) = if path.starts_with('/') {

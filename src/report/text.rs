@@ -29,7 +29,7 @@ const NOTE: Style = AnsiColor::Blue.on_default().bold();
 
 /// The block the text report shows for one finding, without colour: used by
 /// the formats that carry a finding's details as plain text.
-pub fn finding_text(finding: Finding<'_>) -> String {
+pub(super) fn finding_text(finding: Finding<'_>) -> String {
     let renderer = TextRenderer { color: false };
     let mut out = Vec::new();
     let written = match finding {

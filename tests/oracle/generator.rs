@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     /// One file, one or two services, happens-before from the six rules
     /// (sometimes clocks on all events but one, which must be ignored).
     OneFile,
@@ -33,7 +33,7 @@ pub enum Family {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clocks {
+pub(crate) enum Clocks {
     /// No event carries a clock.
     Absent,
     /// Every event carries a clock: the clocks decide.
@@ -44,7 +44,7 @@ pub enum Clocks {
 
 /// One abstract step; each byte is interpreted against the current state.
 #[derive(Clone, Debug)]
-pub struct Op {
+pub(crate) struct Op {
     pub thread: u8,
     pub action: u8,
     pub a: u8,
@@ -53,7 +53,7 @@ pub struct Op {
 }
 
 #[derive(Clone, Debug)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub two_files: bool,
     pub clocks: Clocks,
     /// Number of processes (services; one file each in two-file mode).
@@ -95,12 +95,12 @@ fn op() -> impl Strategy<Value = Op> {
         })
 }
 
-pub fn scenario(family: Family) -> impl Strategy<Value = Scenario> {
+pub(crate) fn scenario(family: Family) -> impl Strategy<Value = Scenario> {
     scenario_sized(family, 0..56)
 }
 
 /// `scenario` with a chosen range for the number of operations.
-pub fn scenario_sized(
+pub(crate) fn scenario_sized(
     family: Family,
     ops: std::ops::Range<usize>,
 ) -> impl Strategy<Value = Scenario> {
@@ -163,7 +163,7 @@ pub fn scenario_sized(
 
 /// Why the simulator put an edge between two events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EdgeKind {
+pub(crate) enum EdgeKind {
     Program,
     Parent,
     Spawn,
@@ -245,7 +245,7 @@ struct Msg {
     receives: usize,
 }
 
-pub struct GenEvent {
+pub(crate) struct GenEvent {
     pub thread: usize,
     pub file: usize,
     pub id: String,
@@ -308,7 +308,7 @@ struct Sim {
 }
 
 /// Result of `generate`.
-pub struct Generated {
+pub(crate) struct Generated {
     /// JSONL text of each file, in argument order.
     pub files: Vec<String>,
     /// Per event id: the simulator's clock over the rule edges only.
@@ -935,7 +935,7 @@ fn file_order(sim: &mut Sim, buffered: bool) -> Vec<usize> {
     order
 }
 
-pub fn generate(sc: &Scenario) -> Generated {
+pub(crate) fn generate(sc: &Scenario) -> Generated {
     let mut sim = Sim::new(sc);
     for op in &sc.ops {
         sim.step(op);

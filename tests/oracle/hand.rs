@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 /// A small recording builder: ids `e0`, `e1`, ... in creation order, across
 /// files.
-pub struct Rec {
+pub(crate) struct Rec {
     files: Vec<Vec<String>>,
     n: usize,
     t_us: u64,
@@ -14,7 +14,7 @@ pub struct Rec {
 /// Metadata for a location spelled compactly: `"a.py:10"` (file and line),
 /// `"fn=NAME"` (function only), `"file=a.py"`, `"line=7"`, `"file=a.py fn=f"`,
 /// or `""` (nothing).
-pub fn at(loc: &str) -> Map<String, Value> {
+pub(crate) fn at(loc: &str) -> Map<String, Value> {
     let mut m = Map::new();
     for part in loc.split_whitespace() {
         if let Some(f) = part.strip_prefix("fn=") {
@@ -33,7 +33,7 @@ pub fn at(loc: &str) -> Map<String, Value> {
 }
 
 impl Rec {
-    pub fn new() -> Rec {
+    pub(crate) fn new() -> Rec {
         Rec {
             files: vec![Vec::new()],
             n: 0,
@@ -41,17 +41,17 @@ impl Rec {
         }
     }
 
-    pub fn next_file(&mut self) {
+    pub(crate) fn next_file(&mut self) {
         self.files.push(Vec::new());
     }
 
     /// Sets the clock for the next event's timestamp (microseconds).
-    pub fn time(&mut self, us: u64) {
+    pub(crate) fn time(&mut self, us: u64) {
         self.t_us = us;
     }
 
     /// Appends an event; `svc`/`thr` empty leave the key out (defaults).
-    pub fn full(
+    pub(crate) fn full(
         &mut self,
         svc: &str,
         thr: &str,
@@ -96,12 +96,12 @@ impl Rec {
         id
     }
 
-    pub fn ev(&mut self, svc: &str, thr: &str, kind: &str, md: Value) -> String {
+    pub(crate) fn ev(&mut self, svc: &str, thr: &str, kind: &str, md: Value) -> String {
         self.full(svc, thr, kind, md, None, None)
     }
 
     /// A state access; `extra` is merged into the metadata (scope, atomic).
-    pub fn acc(
+    pub(crate) fn acc(
         &mut self,
         svc: &str,
         thr: &str,
@@ -118,15 +118,15 @@ impl Rec {
         self.ev(svc, thr, kind, Value::Object(m))
     }
 
-    pub fn w(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
+    pub(crate) fn w(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
         self.acc(svc, thr, "state_write", var, loc, json!({}))
     }
 
-    pub fn r(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
+    pub(crate) fn r(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
         self.acc(svc, thr, "state_read", var, loc, json!({}))
     }
 
-    pub fn wg(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
+    pub(crate) fn wg(&mut self, svc: &str, thr: &str, var: &str, loc: &str) -> String {
         self.acc(
             svc,
             thr,
@@ -137,15 +137,15 @@ impl Rec {
         )
     }
 
-    pub fn acq(&mut self, svc: &str, thr: &str, lock: &str) -> String {
+    pub(crate) fn acq(&mut self, svc: &str, thr: &str, lock: &str) -> String {
         self.ev(svc, thr, "lock_acquire", json!({"lock": lock}))
     }
 
-    pub fn rel(&mut self, svc: &str, thr: &str, lock: &str) -> String {
+    pub(crate) fn rel(&mut self, svc: &str, thr: &str, lock: &str) -> String {
         self.ev(svc, thr, "lock_release", json!({"lock": lock}))
     }
 
-    pub fn texts(&self) -> Vec<String> {
+    pub(crate) fn texts(&self) -> Vec<String> {
         self.files
             .iter()
             .map(|lines| lines.iter().map(|l| format!("{l}\n")).collect())
@@ -154,7 +154,7 @@ impl Rec {
 }
 
 /// Expected group: (service or None, variable, location, location, racy events).
-pub type Want = (
+pub(crate) type Want = (
     Option<&'static str>,
     &'static str,
     &'static str,
@@ -162,7 +162,7 @@ pub type Want = (
     u64,
 );
 
-pub struct Case {
+pub(crate) struct Case {
     pub name: &'static str,
     pub files: Vec<String>,
     pub groups: Vec<Want>,
@@ -178,7 +178,7 @@ fn case(name: &'static str, rec: Rec, groups: Vec<Want>, racy: usize) -> Case {
     }
 }
 
-pub fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let mut out = Vec::new();
 
     let mut r = Rec::new();
@@ -831,7 +831,7 @@ pub fn cases() -> Vec<Case> {
 /// Translates a RAPID STD trace (`THREAD|OP(ARG)|LOCATION`) into v1 JSONL:
 /// r/w are state accesses, acq/rel lock events, fork/join spawn/await,
 /// begin/end custom events; the location is a line of the file `name`.
-pub fn std_to_jsonl(name: &str, text: &str) -> String {
+pub(crate) fn std_to_jsonl(name: &str, text: &str) -> String {
     let mut rec = Rec::new();
     for raw in text.lines() {
         if raw.trim().is_empty() {
@@ -887,7 +887,7 @@ pub fn std_to_jsonl(name: &str, text: &str) -> String {
 }
 
 /// The table of `shared/traces/SOURCES.md`: (file, racy events, racy lines).
-pub fn std_expectations(sources_md: &str) -> Vec<(String, usize, usize)> {
+pub(crate) fn std_expectations(sources_md: &str) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     for line in sources_md.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub struct BinOut {
+pub(crate) struct BinOut {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
@@ -21,7 +21,7 @@ const BINARY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Writes the files to a fresh temporary directory and runs
 /// `causeway analyze FILE... --format json` there.
-pub fn run_binary(files: &[String]) -> BinOut {
+pub(crate) fn run_binary(files: &[String]) -> BinOut {
     let dir = tempfile::tempdir().expect("tempdir");
     let paths: Vec<PathBuf> = files
         .iter()
@@ -75,10 +75,10 @@ pub fn run_binary(files: &[String]) -> BinOut {
 /// A group as both sides state it: (service or null, variable, sorted
 /// locations, racy_events).
 /// A race group as (service, variable, location, location, racy events).
-pub type Row = (Option<String>, String, String, String, u64);
+pub(crate) type Row = (Option<String>, String, String, String, u64);
 
 /// The oracle's groups as rows.
-pub fn oracle_rows(r: &Report) -> Vec<Row> {
+pub(crate) fn oracle_rows(r: &Report) -> Vec<Row> {
     r.groups
         .iter()
         .map(|(k, g)| {
@@ -93,7 +93,7 @@ pub fn oracle_rows(r: &Report) -> Vec<Row> {
         .collect()
 }
 
-pub fn render_files(files: &[String]) -> String {
+pub(crate) fn render_files(files: &[String]) -> String {
     let mut s = String::new();
     for (i, f) in files.iter().enumerate() {
         s.push_str(&format!("--- file {i} (argument {}) ---\n{f}", i + 1));
@@ -128,7 +128,7 @@ fn render_failure(problems: &[String], files: &[String], r: &Report, out: &BinOu
 /// their racy-event counts, `summary.races`, `summary.racy_events`, the exit
 /// code, each group's example pair; and, as sanity, `summary.events`,
 /// `summary.traces` and `summary.bad_lines == 0` on these valid recordings.
-pub fn compare(files: &[String], r: &Report, out: &BinOut) -> Result<(), String> {
+pub(crate) fn compare(files: &[String], r: &Report, out: &BinOut) -> Result<(), String> {
     let mut problems = Vec::new();
     let expected_code = if r.groups.is_empty() { 0 } else { 1 };
     if out.code != Some(expected_code) {
@@ -265,7 +265,11 @@ pub fn compare(files: &[String], r: &Report, out: &BinOut) -> Result<(), String>
 /// simulator's own vector clocks (over the edges it created) order. With
 /// given clocks that leave no visible edge out, the clocks must order at
 /// least those pairs.
-pub fn self_consistency(sc: &Scenario, g: &generator::Generated, r: &Report) -> Result<(), String> {
+pub(crate) fn self_consistency(
+    sc: &Scenario,
+    g: &generator::Generated,
+    r: &Report,
+) -> Result<(), String> {
     let n = r.evs.len();
     if n != g.events {
         return Err(format!(
@@ -307,7 +311,7 @@ pub fn self_consistency(sc: &Scenario, g: &generator::Generated, r: &Report) -> 
     Ok(())
 }
 
-pub fn check_scenario(sc: &Scenario, stats: &Stats) -> Result<(), String> {
+pub(crate) fn check_scenario(sc: &Scenario, stats: &Stats) -> Result<(), String> {
     let g = generator::generate(sc);
     let r = spec_oracle::analyze(&g.files);
     self_consistency(sc, &g, &r)?;
@@ -317,7 +321,7 @@ pub fn check_scenario(sc: &Scenario, stats: &Stats) -> Result<(), String> {
 }
 
 #[derive(Default)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub cases: AtomicUsize,
     pub with_races: AtomicUsize,
     pub events: AtomicUsize,
@@ -340,7 +344,7 @@ impl Stats {
 /// The proptest configuration: 256 cases unless PROPTEST_CASES says
 /// otherwise; a fixed seed per family unless PROPTEST_RNG_SEED says
 /// otherwise, so CI sees the same cases every run; no regression files.
-pub fn config(default_seed: u64) -> Config {
+pub(crate) fn config(default_seed: u64) -> Config {
     let defaults = Config::default(); // reads the PROPTEST_* variables
     let unset = |var: &str| std::env::var_os(var).is_none();
     Config {
@@ -365,7 +369,7 @@ pub fn config(default_seed: u64) -> Config {
 }
 
 /// Runs one family of random executions through oracle and binary.
-pub fn run_family(family: Family, default_seed: u64) {
+pub(crate) fn run_family(family: Family, default_seed: u64) {
     let budget = budget("PROPTEST_CASES", 20);
     run_strategy(
         family,
@@ -392,7 +396,7 @@ fn budget(cases_var: &str, default_secs: u64) -> Option<Duration> {
 
 /// A few long executions (hundreds of events, many accesses per thread and
 /// location); `ORACLE_LONG_CASES` cases (default 12) per family.
-pub fn run_long(family: Family, default_seed: u64) {
+pub(crate) fn run_long(family: Family, default_seed: u64) {
     let mut config = config(default_seed);
     config.cases = std::env::var("ORACLE_LONG_CASES")
         .ok()

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One event of the recording, with the spec's defaults resolved.
 #[derive(Debug, Clone)]
-pub struct Ev {
+pub(crate) struct Ev {
     pub id: String,
     /// Index of the file in argument order.
     pub file: usize,
@@ -37,16 +37,16 @@ pub struct Ev {
 }
 
 impl Ev {
-    pub fn is_access(&self) -> bool {
+    pub(crate) fn is_access(&self) -> bool {
         (self.kind == "state_read" || self.kind == "state_write") && self.variable.is_some()
     }
     /// A `state_write` whose `metadata.atomic` is missing or false.
-    pub fn is_nonatomic_write(&self) -> bool {
+    pub(crate) fn is_nonatomic_write(&self) -> bool {
         self.kind == "state_write" && !self.atomic
     }
     /// The variable's identity: (service, variable), or (None, variable) for
     /// `scope: "global"`.
-    pub fn identity(&self) -> (Option<String>, String) {
+    pub(crate) fn identity(&self) -> (Option<String>, String) {
         let var = self.variable.clone().unwrap_or_default();
         if self.global {
             (None, var)
@@ -62,7 +62,7 @@ fn str_field(v: &Value, key: &str) -> Option<String> {
 
 /// The location of an access: `file:line` where both are given, else its
 /// function, else `<unknown>`.
-pub fn location_of(md: &Value) -> String {
+pub(crate) fn location_of(md: &Value) -> String {
     let file = md.get("file").and_then(Value::as_str);
     let line = md.get("line").and_then(Value::as_u64);
     match (file, line) {
@@ -78,7 +78,7 @@ pub fn location_of(md: &Value) -> String {
 /// Parses the files of one recording (in argument order) into events in file
 /// order: file by file, line by line. Panics on anything that is not a valid
 /// event: the oracle only ever reads traces that are valid by construction.
-pub fn parse_recording(files: &[String]) -> Vec<Ev> {
+pub(crate) fn parse_recording(files: &[String]) -> Vec<Ev> {
     let mut evs = Vec::new();
     for (fi, text) in files.iter().enumerate() {
         for (li, raw) in text.lines().enumerate() {
@@ -124,7 +124,7 @@ pub fn parse_recording(files: &[String]) -> Vec<Ev> {
 
 /// Which happens-before rule an explicit edge comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Rule {
+pub(crate) enum Rule {
     ProgramOrder,
     Parent,
     Spawn,
@@ -134,7 +134,7 @@ pub enum Rule {
 }
 
 /// The explicit edges of the six rules, literally.
-pub fn rule_edges(evs: &[Ev]) -> Vec<(usize, usize, Rule)> {
+pub(crate) fn rule_edges(evs: &[Ev]) -> Vec<(usize, usize, Rule)> {
     let n = evs.len();
     let mut edges = Vec::new();
     // 1. program order: a before b in the same file, same (service, thread).
@@ -204,7 +204,7 @@ pub fn rule_edges(evs: &[Ev]) -> Vec<(usize, usize, Rule)> {
 
 /// `hb[a][b]` is true iff a chain of one or more edges leads from a to b
 /// (depth-first search from every event).
-pub fn closure(n: usize, edges: &[(usize, usize, Rule)]) -> Vec<Vec<bool>> {
+pub(crate) fn closure(n: usize, edges: &[(usize, usize, Rule)]) -> Vec<Vec<bool>> {
     let mut adj = vec![Vec::new(); n];
     for &(a, b, _) in edges {
         adj[a].push(b);
@@ -224,7 +224,7 @@ pub fn closure(n: usize, edges: &[(usize, usize, Rule)]) -> Vec<Vec<bool>> {
 
 /// a -> b by clocks: a <= b in every entry and < in at least one; a missing
 /// entry is 0.
-pub fn clock_before(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> bool {
+pub(crate) fn clock_before(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> bool {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     let mut strictly = false;
     for k in keys {
@@ -241,12 +241,12 @@ pub fn clock_before(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> boo
 }
 
 /// True when every event carries a `causality_vector`, so the clocks decide.
-pub fn clocks_decide(evs: &[Ev]) -> bool {
+pub(crate) fn clocks_decide(evs: &[Ev]) -> bool {
     !evs.is_empty() && evs.iter().all(|e| e.clock.is_some())
 }
 
 /// The happens-before matrix of the recording.
-pub fn happens_before(evs: &[Ev]) -> Vec<Vec<bool>> {
+pub(crate) fn happens_before(evs: &[Ev]) -> Vec<Vec<bool>> {
     let n = evs.len();
     if clocks_decide(evs) {
         let mut hb = vec![vec![false; n]; n];
@@ -266,10 +266,10 @@ pub fn happens_before(evs: &[Ev]) -> Vec<Vec<bool>> {
 
 /// A race group's key: (service or None for global, variable, lower
 /// location, higher location).
-pub type GroupKey = (Option<String>, String, String, String);
+pub(crate) type GroupKey = (Option<String>, String, String, String);
 
 #[derive(Debug, Default, Clone)]
-pub struct Group {
+pub(crate) struct Group {
     /// Racing pairs (i, j), i earlier in file order than j.
     pub pairs: BTreeSet<(usize, usize)>,
     /// Events that race with an earlier event at the group's other location.
@@ -277,7 +277,7 @@ pub struct Group {
 }
 
 #[derive(Debug)]
-pub struct Report {
+pub(crate) struct Report {
     pub evs: Vec<Ev>,
     pub hb: Vec<Vec<bool>>,
     pub groups: BTreeMap<GroupKey, Group>,
@@ -288,7 +288,7 @@ pub struct Report {
 /// Do events i and j form a data race? A pair of accesses to the same
 /// variable identity, from different (service, thread), at least one a
 /// non-atomic write, neither happening before the other.
-pub fn races(evs: &[Ev], hb: &[Vec<bool>], i: usize, j: usize) -> bool {
+pub(crate) fn races(evs: &[Ev], hb: &[Vec<bool>], i: usize, j: usize) -> bool {
     let (a, b) = (&evs[i], &evs[j]);
     a.is_access()
         && b.is_access()
@@ -299,7 +299,7 @@ pub fn races(evs: &[Ev], hb: &[Vec<bool>], i: usize, j: usize) -> bool {
         && !hb[j][i]
 }
 
-pub fn group_key(evs: &[Ev], i: usize, j: usize) -> GroupKey {
+pub(crate) fn group_key(evs: &[Ev], i: usize, j: usize) -> GroupKey {
     let (service, variable) = evs[i].identity();
     let (l1, l2) = (evs[i].location.clone(), evs[j].location.clone());
     let (lo, hi) = if l1 <= l2 { (l1, l2) } else { (l2, l1) };
@@ -307,7 +307,7 @@ pub fn group_key(evs: &[Ev], i: usize, j: usize) -> GroupKey {
 }
 
 /// Checks all pairs.
-pub fn analyze(files: &[String]) -> Report {
+pub(crate) fn analyze(files: &[String]) -> Report {
     let evs = parse_recording(files);
     let hb = happens_before(&evs);
     let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
@@ -334,7 +334,7 @@ pub fn analyze(files: &[String]) -> Report {
 }
 
 /// A hyphenated UUID and its 32-hex spelling are the same trace.
-pub fn normalize_trace_id(s: &str) -> String {
+pub(crate) fn normalize_trace_id(s: &str) -> String {
     let is_hex = |t: &str| t.chars().all(|c| c.is_ascii_hexdigit());
     let b = s.as_bytes();
     let hyphenated = s.len() == 36
@@ -349,7 +349,7 @@ pub fn normalize_trace_id(s: &str) -> String {
 }
 
 impl Report {
-    pub fn distinct_traces(&self) -> usize {
+    pub(crate) fn distinct_traces(&self) -> usize {
         self.evs
             .iter()
             .map(|e| normalize_trace_id(&e.trace))
@@ -357,12 +357,12 @@ impl Report {
             .len()
     }
 
-    pub fn index_of(&self, id: &str) -> Option<usize> {
+    pub(crate) fn index_of(&self, id: &str) -> Option<usize> {
         self.evs.iter().position(|e| e.id == id)
     }
 
     /// Human-readable summary for failure messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut s = String::new();
         s.push_str(&format!(
             "oracle: {} events, clocks decide: {}, {} group(s), {} racy event(s) {:?}\n",

@@ -7,11 +7,11 @@
 use super::json::{self, Object, Problem};
 
 /// Reads an id from its spelling (`trace_id` or `span_id`).
-pub type Parser = fn(&str) -> Result<Option<String>, String>;
+pub(super) type Parser = fn(&str) -> Result<Option<String>, String>;
 
 /// The first of several spellings of an id field, in its one spelling;
 /// `None` when absent, empty or all zeros.
-pub fn optional<'a>(
+pub(super) fn optional<'a>(
     object: &Object<'a>,
     keys: &[&'static str],
     parse: Parser,
@@ -25,7 +25,7 @@ pub fn optional<'a>(
 }
 
 /// An id field that must be there.
-pub fn required<'a>(
+pub(super) fn required<'a>(
     object: &Object<'a>,
     keys: &[&'static str],
     parse: Parser,
@@ -40,13 +40,13 @@ pub fn required<'a>(
 
 /// A trace id (16 bytes) in its one spelling; `None` for an empty or
 /// all-zero id, which means "no id".
-pub fn trace_id(text: &str) -> Result<Option<String>, String> {
+pub(super) fn trace_id(text: &str) -> Result<Option<String>, String> {
     normalize(text, 16, "trace id")
 }
 
 /// A span id (8 bytes) in its one spelling; `None` for an empty or
 /// all-zero id.
-pub fn span_id(text: &str) -> Result<Option<String>, String> {
+pub(super) fn span_id(text: &str) -> Result<Option<String>, String> {
     normalize(text, 8, "span id")
 }
 

@@ -78,6 +78,63 @@ impl InputFormat {
     }
 }
 
+/// A format [`import`] reads: every input format but Causeway's own, so
+/// that asking to import a Causeway trace cannot be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Foreign {
+    Otlp,
+    Jaeger,
+    Zipkin,
+    Chrome,
+    Std,
+    Shiviz,
+}
+
+impl Foreign {
+    /// Every foreign format.
+    pub const ALL: [Foreign; 6] = [
+        Foreign::Otlp,
+        Foreign::Jaeger,
+        Foreign::Zipkin,
+        Foreign::Chrome,
+        Foreign::Std,
+        Foreign::Shiviz,
+    ];
+
+    pub fn name(self) -> &'static str {
+        InputFormat::from(self).name()
+    }
+}
+
+impl From<Foreign> for InputFormat {
+    fn from(format: Foreign) -> InputFormat {
+        match format {
+            Foreign::Otlp => InputFormat::Otlp,
+            Foreign::Jaeger => InputFormat::Jaeger,
+            Foreign::Zipkin => InputFormat::Zipkin,
+            Foreign::Chrome => InputFormat::Chrome,
+            Foreign::Std => InputFormat::Std,
+            Foreign::Shiviz => InputFormat::Shiviz,
+        }
+    }
+}
+
+impl InputFormat {
+    /// The foreign format this names; `None` for Causeway's own and for
+    /// `auto`, which [`ImportOptions::foreign_format`] resolves first.
+    pub fn foreign(self) -> Option<Foreign> {
+        match self {
+            InputFormat::Auto | InputFormat::Causeway => None,
+            InputFormat::Otlp => Some(Foreign::Otlp),
+            InputFormat::Jaeger => Some(Foreign::Jaeger),
+            InputFormat::Zipkin => Some(Foreign::Zipkin),
+            InputFormat::Chrome => Some(Foreign::Chrome),
+            InputFormat::Std => Some(Foreign::Std),
+            InputFormat::Shiviz => Some(Foreign::Shiviz),
+        }
+    }
+}
+
 /// How to read the input files.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
@@ -92,6 +149,16 @@ impl ImportOptions {
     /// Checks the options that can be wrong on their own (the expressions).
     pub fn validate(&self) -> Result<(), String> {
         self.shiviz_parser().map(|_| ())
+    }
+
+    /// The format a file is imported from, given its first bytes (or the
+    /// whole file): `None` when it is read as a Causeway trace.
+    pub fn foreign_format(&self, head: &[u8]) -> Option<Foreign> {
+        match self.format {
+            InputFormat::Auto => detect::detect(head, self.shiviz_regex.is_some()),
+            chosen => chosen,
+        }
+        .foreign()
     }
 
     fn shiviz_parser(&self) -> Result<shiviz::Parser, String> {
@@ -112,7 +179,7 @@ impl ImportOptions {
 /// The outcome of importing one file.
 #[derive(Debug)]
 pub struct Imported {
-    pub format: InputFormat,
+    pub format: Foreign,
     pub events: Vec<V1Event>,
     pub notes: Vec<Note>,
 }
@@ -144,7 +211,7 @@ impl Imported {
 /// Imports a whole file (decompressed) of a known format other than
 /// Causeway; `name` is the file's name as given, which index-based formats
 /// use to keep their ids unique across files.
-pub fn import(format: InputFormat, bytes: &[u8], name: &str, options: &ImportOptions) -> Imported {
+pub fn import(format: Foreign, bytes: &[u8], name: &str, options: &ImportOptions) -> Imported {
     let mut notes = event::Notes::default();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -159,21 +226,18 @@ pub fn import(format: InputFormat, bytes: &[u8], name: &str, options: &ImportOpt
         }
     };
     let events = match format {
-        InputFormat::Otlp => span::to_events(otlp::read(&text, &mut notes), &mut notes),
-        InputFormat::Jaeger => span::to_events(jaeger::read(&text, &mut notes), &mut notes),
-        InputFormat::Zipkin => span::to_events(zipkin::read(&text, &mut notes), &mut notes),
-        InputFormat::Chrome => chrome::read(&text, name, &mut notes),
-        InputFormat::Std => std_trace::read(&text, name, &mut notes),
-        InputFormat::Shiviz => match options.shiviz_parser() {
+        Foreign::Otlp => span::to_events(otlp::read(&text, &mut notes), &mut notes),
+        Foreign::Jaeger => span::to_events(jaeger::read(&text, &mut notes), &mut notes),
+        Foreign::Zipkin => span::to_events(zipkin::read(&text, &mut notes), &mut notes),
+        Foreign::Chrome => chrome::read(&text, name, &mut notes),
+        Foreign::Std => std_trace::read(&text, name, &mut notes),
+        Foreign::Shiviz => match options.shiviz_parser() {
             Ok(parser) => shiviz::read(&text, name, &parser, &mut notes),
             Err(message) => {
                 notes.skipped(1, message);
                 Vec::new()
             }
         },
-        InputFormat::Auto | InputFormat::Causeway => {
-            unreachable!("Causeway files are read by the line reader, not imported")
-        }
     };
     let mut notes = notes.0;
     notes.sort_by_key(|n| n.line);
@@ -212,14 +276,10 @@ pub(super) fn route(
     (&mut reader)
         .take(detect::HEAD_BYTES as u64)
         .read_to_end(&mut head)?;
-    let format = match options.format {
-        InputFormat::Auto => detect::detect(&head, options.shiviz_regex.is_some()),
-        chosen => chosen,
-    };
-    if format == InputFormat::Causeway {
+    let Some(format) = options.foreign_format(&head) else {
         let replay = std::io::Cursor::new(head).chain(reader);
         return Ok(Routed::Causeway(Box::new(replay)));
-    }
+    };
     let mut bytes = head;
     let problem = reader.read_to_end(&mut bytes).err();
     if let Some(error) = &problem
@@ -357,7 +417,7 @@ pub fn convert_file(
             let (text, _) = imported.to_jsonl();
             Ok(Converted {
                 text,
-                format: imported.format,
+                format: imported.format.into(),
                 events: imported.events.len(),
                 notes: imported.notes,
             })

@@ -8,7 +8,7 @@ use crate::model::{EventIdx, EventKind, Sym};
 use crate::report::codes::{self, CodeInfo};
 use std::collections::BTreeMap;
 
-pub struct LockHeldAcrossIo;
+pub(super) struct LockHeldAcrossIo;
 
 /// One kind of occurrence: the lock, where it was taken, where the I/O was.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -9,9 +9,9 @@ use crate::report::codes::{self, CodeInfo};
 use std::collections::BTreeMap;
 
 /// Fewer repeats than this under one call are not reported.
-pub const MIN_REPEATS: usize = 5;
+pub(super) const MIN_REPEATS: usize = 5;
 
-pub struct NPlusOneQuery;
+pub(super) struct NPlusOneQuery;
 
 impl Detector for NPlusOneQuery {
     fn info(&self) -> &'static CodeInfo {

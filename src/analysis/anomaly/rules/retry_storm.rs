@@ -14,9 +14,9 @@ use crate::model::{EventIdx, EventKind};
 use crate::report::codes::{self, CodeInfo};
 use std::collections::HashSet;
 
-pub const MIN_RETRIES: usize = 3;
+pub(super) const MIN_RETRIES: usize = 3;
 
-pub struct RetryStorm;
+pub(super) struct RetryStorm;
 
 /// Keeps a finished run if it was a storm.
 fn close(run: Option<Run>, storms: &mut Vec<Run>) {

@@ -14,7 +14,7 @@ use crate::report::codes::{self, CodeInfo};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub struct SwallowedException;
+pub(super) struct SwallowedException;
 
 impl Detector for SwallowedException {
     fn info(&self) -> &'static CodeInfo {

@@ -7,7 +7,7 @@ use crate::model::{EventIdx, EventKind, Sym};
 use crate::report::codes::{self, CodeInfo};
 use std::collections::{BTreeMap, HashSet};
 
-pub struct TaskNeverAwaited;
+pub(super) struct TaskNeverAwaited;
 
 impl Detector for TaskNeverAwaited {
     fn info(&self) -> &'static CodeInfo {
