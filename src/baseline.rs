@@ -18,7 +18,7 @@
 //! Fingerprints leave line numbers out (see [`crate::report::Report::build`]),
 //! so moving code does not make a known finding new.
 
-use crate::report::{BaselineEntry, BaselineState, BaselineSummary, Report};
+use crate::report::{BaselineEntry, BaselineState, BaselineSummary, FailOn, Finding, Report};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -65,11 +65,12 @@ impl Baseline {
     /// The findings of a report, deduplicated and sorted.
     pub fn of(report: &Report) -> Baseline {
         let findings: BTreeSet<BaselineEntry> = report
-            .findings()
+            .findings
+            .iter()
             .map(|f| BaselineEntry {
-                fingerprint: f.fingerprint().to_string(),
-                code: f.code().to_string(),
-                title: f.title(),
+                fingerprint: f.head.fingerprint.clone(),
+                code: f.head.code.to_string(),
+                title: f.head.title.clone(),
             })
             .collect();
         // One entry per fingerprint (repeated errors share one).
@@ -137,13 +138,18 @@ impl Baseline {
                 BaselineState::New
             }
         };
-        for race in &mut report.races {
-            race.baseline = Some(state(&race.fingerprint));
+        // Races and errors are marked; anomalies, which a baseline cannot
+        // make fail or pass, are only matched.
+        for Finding { head, .. } in &mut report.findings {
+            if head.code.info().rank != FailOn::Anomaly {
+                head.baseline = Some(state(&head.fingerprint));
+            }
         }
-        for error in &mut report.errors {
-            error.baseline = Some(state(&error.fingerprint));
-        }
-        let found: BTreeSet<&str> = report.findings().map(|f| f.fingerprint()).collect();
+        let found: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .map(|f| f.head.fingerprint.as_str())
+            .collect();
         let absent = self
             .findings
             .iter()
@@ -151,10 +157,11 @@ impl Baseline {
             .cloned()
             .collect();
         let unchanged = report
-            .findings()
-            .filter(|f| f.baseline() == Some(BaselineState::Unchanged))
+            .findings
+            .iter()
+            .filter(|f| f.head.baseline == Some(BaselineState::Unchanged))
             .count() as u64;
-        let total = report.findings().count() as u64;
+        let total = report.findings.len() as u64;
         report.baseline = Some(BaselineSummary {
             file: file.to_string(),
             new: total - unchanged,

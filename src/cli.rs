@@ -49,6 +49,14 @@ pub enum Command {
     /// scaling, an extended isolation forest and its score threshold).
     /// Exit codes: 0 written, 2 could not read the input or write.
     Train(TrainArgs),
+    /// Render a saved JSON report in any format.
+    ///
+    /// Reads a report written by `causeway analyze --format json` and
+    /// writes it as text, SARIF, JUnit, Markdown, GitHub annotations or
+    /// JSON again, exactly as `analyze` would have. Exit codes: 0 nothing
+    /// in the report failed, 1 it holds failing findings, 2 could not read
+    /// or write.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,7 +114,12 @@ pub struct GenTestsArgs {
     #[arg(long, value_enum, default_value_t = crate::testgen::Framework::Pytest)]
     pub framework: crate::testgen::Framework,
     /// Directory to write the test files to (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Only this trace (default: the traces that contain an error, or every
     /// trace when none does).
@@ -134,12 +147,9 @@ pub struct GenTestsArgs {
     pub root: PathBuf,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
-    /// Trace files (JSON Lines, optionally gzip or zstd compressed); several
-    /// files form one recording, in the order given.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+/// Where a report goes and in which formats.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
     /// Report format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -148,6 +158,28 @@ pub struct AnalyzeArgs {
     /// to standard output.
     #[arg(long, short, value_name = "[FORMAT=]PATH", value_parser = parse_output)]
     pub output: Vec<OutputSpec>,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A report written by `causeway analyze --format json`.
+    #[arg(value_name = "REPORT.json")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub report: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Trace files (JSON Lines, optionally gzip or zstd compressed); several
+    /// files form one recording, in the order given.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: OutputArgs,
     /// The lowest kind of finding that makes the exit code 1 [default:
     /// race, or `fail-on` in causeway.toml].
     #[arg(long, value_enum)]
@@ -170,9 +202,6 @@ pub struct AnalyzeArgs {
     /// Treat any bad input line as fatal (exit code 2).
     #[arg(long)]
     pub strict: bool,
-    /// When to colour the text report.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// Print how long each stage took to standard error.
     #[arg(long)]
     pub timings: bool,
@@ -232,12 +261,24 @@ pub struct OutputSpec {
 
 /// `FORMAT=PATH` when the part before the first `=` names a format, else a
 /// bare path.
+/// `FORMAT=PATH` or a bare path. A prefix that reads as a format name but
+/// is none (`sarfi=out.sarif`) is refused with the list of formats, rather
+/// than taken for a file name.
 fn parse_output(value: &str) -> Result<OutputSpec, String> {
     let spec = match value.split_once('=') {
         Some((name, path)) if Format::from_name(name).is_some() => OutputSpec {
             format: Format::from_name(name),
             path: PathBuf::from(path),
         },
+        Some((name, _))
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            let formats: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            return Err(format!(
+                "unknown format `{name}` (formats: {}); a file name with `=` can be given as ./{value}",
+                formats.join(", ")
+            ));
+        }
         _ => OutputSpec {
             format: None,
             path: PathBuf::from(value),

@@ -23,7 +23,7 @@
 //! line and column. Applying the config to a report ([`Config::apply`]) is
 //! pure: it reads nothing but the report.
 
-use crate::report::{FailOn, Finding, Level, Report, split_location};
+use crate::report::{Code, FailOn, Head, Level, Report, split_location};
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use regex::Regex;
 use serde::Deserialize;
@@ -227,9 +227,9 @@ impl Config {
                 ));
             }
             if let Some(code) = &rule.code
-                && crate::report::code_info(code.get_ref()).is_none()
+                && Code::builtin(code.get_ref()).is_none()
             {
-                let known: Vec<&str> = crate::report::CODES.iter().map(|c| c.code).collect();
+                let known: Vec<&str> = Code::BUILTIN.map(Code::as_str).to_vec();
                 return Err(invalid(
                     Some(code.span()),
                     format!(
@@ -273,17 +273,15 @@ impl Config {
     /// severity `off` name, sets each finding's severity, and redacts. Does
     /// not decide what fails: see [`Report::settle`].
     pub fn apply(&self, report: &mut Report) {
-        report.retain_findings(|finding| {
-            self.severity.get(finding.code()) != Some(Setting::Off)
-                && !self.ignore.iter().any(|rule| rule.matches(finding))
+        report.retain_findings(|head| {
+            self.severity.get(head.code.as_str()) != Some(Setting::Off)
+                && !self.ignore.iter().any(|rule| rule.matches(head))
         });
-        report.set_levels(|code| match self.severity.get(code) {
+        report.set_levels(|code: Code| match self.severity.get(code.as_str()) {
             Some(Setting::Error) => Level::Error,
             Some(Setting::Warning) => Level::Warning,
             Some(Setting::Note) => Level::Note,
-            Some(Setting::Off) | None => {
-                crate::report::code_info(code).map_or(Level::Error, |info| info.default_level)
-            }
+            Some(Setting::Off) | None => code.info().default_level,
         });
         if !self.redact.is_empty() {
             report.visit_input_strings(&mut |text: &mut String| {
@@ -300,8 +298,12 @@ impl Config {
 }
 
 impl IgnoreRule {
-    fn matches(&self, finding: Finding<'_>) -> bool {
-        if self.code.as_deref().is_some_and(|c| c != finding.code()) {
+    fn matches(&self, head: &Head) -> bool {
+        if self
+            .code
+            .as_deref()
+            .is_some_and(|c| c != head.code.as_str())
+        {
             return false;
         }
         let location_matches = |location: &str| {
@@ -310,28 +312,18 @@ impl IgnoreRule {
                     || split_location(location).is_some_and(|(file, _)| glob.is_match(file))
             })
         };
-        match finding {
-            Finding::Race(race) => {
-                let variable = self
-                    .variable
-                    .as_ref()
-                    .is_none_or(|glob| glob.is_match(&race.variable));
-                let location = race.locations.iter().any(|l| location_matches(l));
-                let service = self.service.as_ref().is_none_or(|glob| {
-                    race.service.as_deref().is_some_and(|s| glob.is_match(s))
-                        || race.accesses.iter().any(|a| glob.is_match(&a.service))
-                });
-                variable && location && service
-            }
-            Finding::Error(_) | Finding::Anomaly(_) => {
-                self.variable.is_none()
-                    && location_matches(finding.location())
-                    && self
-                        .service
-                        .as_ref()
-                        .is_none_or(|glob| glob.is_match(finding.service()))
-            }
-        }
+        // A variable rule names races only.
+        let variable = self.variable.as_ref().is_none_or(|glob| {
+            head.variable
+                .as_deref()
+                .is_some_and(|variable| glob.is_match(variable))
+        });
+        let location = head.locations.iter().any(|l| location_matches(l));
+        let service = self
+            .service
+            .as_ref()
+            .is_none_or(|glob| head.services.iter().any(|s| glob.is_match(s)));
+        variable && location && service
     }
 }
 
@@ -398,7 +390,7 @@ mod tests {
 
     #[test]
     fn every_code_has_a_severity_key() {
-        for info in crate::report::CODES {
+        for info in Code::BUILTIN.map(Code::info) {
             let config = Config::parse(
                 &format!("[severity]\n{} = \"note\"\n", info.code),
                 "causeway.toml",

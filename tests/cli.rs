@@ -850,3 +850,61 @@ fn train_writes_a_model_that_analyze_reads() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_saved_json_report_renders_as_analyze_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let json_arg = format!("json={}", json.display());
+    let analyzed = causeway(&["analyze", "fixtures/demo-bank.jsonl", "-o", &json_arg]);
+    assert_eq!(code(&analyzed), 1, "{}", stderr(&analyzed));
+    for format in ["text", "json", "sarif", "junit", "markdown", "github"] {
+        let direct = causeway(&["analyze", "fixtures/demo-bank.jsonl", "--format", format]);
+        let again = causeway(&["report", json.to_str().unwrap(), "--format", format]);
+        assert_eq!(code(&again), 1, "{format}: {}", stderr(&again));
+        assert_eq!(stdout(&again), stdout(&direct), "{format}");
+    }
+    let broken = temp_file(dir.path(), "broken.json", b"{\"version\": 1, \"inputs\": [");
+    let out = causeway(&["report", broken.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("broken.json:1:")
+            && stderr(&out).contains("not a Causeway JSON report"),
+        "{}",
+        stderr(&out)
+    );
+    let future = temp_file(dir.path(), "future.json", b"{\"version\": 9}");
+    let out = causeway(&["report", future.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("version 9"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_misspelt_output_format_is_refused_with_the_list() {
+    let out = causeway(&[
+        "analyze",
+        "fixtures/demo-bank.jsonl",
+        "-o",
+        "sarfi=results.sarif",
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("unknown format `sarfi`"), "{err}");
+    assert!(err.contains("sarif") && err.contains("junit"), "{err}");
+    assert!(!Path::new("sarfi=results.sarif").exists());
+}
+
+#[test]
+fn an_output_that_cannot_be_written_fails_before_the_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/report.sarif");
+    let spec = format!("sarif={}", missing.display());
+    // The input does not exist either: the output is what is checked first.
+    let out = causeway(&["analyze", "no-such-trace.jsonl", "-o", &spec]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot write the report to"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -241,8 +241,9 @@ fn moved_demo() -> Vec<u8> {
 
 fn fingerprints(report: &Report) -> Vec<String> {
     report
-        .findings()
-        .map(|f| f.fingerprint().to_string())
+        .findings
+        .iter()
+        .map(|f| f.head.fingerprint.clone())
         .collect()
 }
 
@@ -250,7 +251,10 @@ fn fingerprints(report: &Report) -> Vec<String> {
 fn fingerprints_survive_moved_code_and_another_recording() {
     let original = report_of(&["fixtures/demo-bank.jsonl"]);
     let moved = report_of_bytes("other-run.jsonl", &moved_demo());
-    assert_eq!(moved.races[0].locations[0], "bank/accounts.py:46");
+    assert_eq!(
+        moved.races().next().unwrap().1.locations[0],
+        "bank/accounts.py:46"
+    );
     assert_eq!(fingerprints(&original), fingerprints(&moved));
     let all: BTreeSet<String> = fingerprints(&original).into_iter().collect();
     assert_eq!(
@@ -271,9 +275,8 @@ fn fingerprints_survive_moved_code_and_another_recording() {
 fn fingerprints_are_distinct_within_every_fixture() {
     for (name, report) in fixture_reports() {
         let races: Vec<&str> = report
-            .races
-            .iter()
-            .map(|r| r.fingerprint.as_str())
+            .races()
+            .map(|(head, _)| head.fingerprint.as_str())
             .collect();
         let distinct: BTreeSet<&str> = races.iter().copied().collect();
         assert_eq!(distinct.len(), races.len(), "{name}: {races:?}");
@@ -295,8 +298,8 @@ static QUERY_WITHOUT_STATEMENT: causeway::report::CodeInfo = causeway::report::C
 };
 
 impl causeway::analysis::anomaly::Detector for QueryWithoutStatement {
-    fn info(&self) -> &'static causeway::report::CodeInfo {
-        &QUERY_WITHOUT_STATEMENT
+    fn code(&self) -> causeway::report::Code {
+        causeway::report::Code::Custom(&QUERY_WITHOUT_STATEMENT)
     }
 
     fn detect(
@@ -333,11 +336,12 @@ fn a_custom_detector_reaches_the_report_and_its_sarif_rule() {
         ..Default::default()
     };
     let report = Report::build(&rec, &analyze(&rec, Some(&settings)));
-    assert_eq!(report.anomalies.len(), 1);
-    let anomaly = &report.anomalies[0];
+    let anomalies: Vec<_> = report.anomalies().collect();
+    assert_eq!(anomalies.len(), 1);
+    let (head, anomaly) = anomalies[0];
     assert_eq!(
         (
-            anomaly.code,
+            head.code.as_str(),
             anomaly.event_id.as_str(),
             anomaly.location.as_str()
         ),

@@ -127,7 +127,7 @@ fn a_report_with_config_and_baseline_in_every_format() {
         version: 1,
         findings: vec![
             BaselineEntry {
-                fingerprint: report.races[0].fingerprint.clone(),
+                fingerprint: report.races().next().unwrap().0.fingerprint.clone(),
                 code: "data-race".to_string(),
                 title: "accepted".to_string(),
             },
@@ -149,4 +149,30 @@ fn a_report_with_config_and_baseline_in_every_format() {
             render(&report, format)
         );
     }
+}
+
+/// A report written as JSON and read back renders byte for byte as the
+/// report it came from, in every format.
+#[test]
+fn every_fixture_report_survives_a_json_round_trip() {
+    let mut checked = 0;
+    for (name, paths, loads) in fixture_inputs() {
+        if !loads {
+            continue;
+        }
+        let rec = load(&paths, &NoProgress).unwrap();
+        let report = Report::build(&rec, &analyze(&rec, Some(&Default::default())));
+        let json = render(&report, Format::Json);
+        let read = Report::from_json(&json, &name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(read, report, "{name}");
+        for format in Format::ALL {
+            assert_eq!(
+                render(&read, format),
+                render(&report, format),
+                "{name}: {format:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} fixtures");
 }

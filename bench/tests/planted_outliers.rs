@@ -39,7 +39,7 @@ fn describe(rec: &Recording, found: &[Found]) -> String {
         .map(|f| {
             format!(
                 "{} {} {:.3} {}: {}",
-                f.info.code,
+                f.code,
                 f.detection.anomaly_type,
                 f.detection.score,
                 rec.id_str(f.detection.event),
@@ -133,7 +133,7 @@ fn the_same_seed_gives_the_same_detections_and_threads_do_not_matter() {
             .into_iter()
             .map(|f| {
                 (
-                    f.info.code.to_string(),
+                    f.code.to_string(),
                     rec.id_str(f.detection.event).to_string(),
                     f.detection.score.to_bits(),
                     f.detection.confidence.to_bits(),

@@ -2,6 +2,7 @@
 //! plain data; none prints. [`analyze`] runs them all.
 
 pub mod anomaly;
+pub mod codes;
 pub mod race;
 pub mod root_cause;
 

@@ -26,17 +26,21 @@ pub struct GithubRenderer;
 impl Render for GithubRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let accepted = report
-            .findings()
-            .filter(|f| f.baseline() == Some(BaselineState::Unchanged))
+            .findings
+            .iter()
+            .filter(|f| f.head.baseline == Some(BaselineState::Unchanged))
             .count();
         let mut notices = 0;
         for level in [Level::Error, Level::Warning, Level::Note] {
-            let mut findings: Vec<Finding<'_>> = report
-                .findings()
-                .filter(|f| f.level() == level && f.baseline() != Some(BaselineState::Unchanged))
+            let mut findings: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.head.severity == level && f.head.baseline != Some(BaselineState::Unchanged)
+                })
                 .collect();
             // Failing findings first; the sort is stable.
-            findings.sort_by_key(|f| !f.fails());
+            findings.sort_by_key(|f| !f.head.fails);
             let reserved = if level == Level::Note {
                 usize::from(
                     report
@@ -73,9 +77,9 @@ impl Render for GithubRenderer {
                         out,
                         "causeway: {}[{}]: {} ({})",
                         level.as_str(),
-                        finding.code(),
-                        printable(&finding.title()),
-                        finding.fingerprint()
+                        finding.head.code,
+                        printable(&finding.head.title),
+                        finding.head.fingerprint
                     )?;
                 }
             }
@@ -161,18 +165,16 @@ fn command_plural(level: Level) -> &'static str {
 }
 
 /// `::error file=a.py,line=3,title=causeway data-race::message`.
-fn annotate(out: &mut dyn Write, level: Level, finding: Finding<'_>) -> io::Result<()> {
-    let (file, line) = match split_location(finding.location()) {
+fn annotate(out: &mut dyn Write, level: Level, finding: &Finding) -> io::Result<()> {
+    let place = &finding.head.place;
+    let (file, line) = match split_location(&place.location) {
         Some((file, line)) => (file.to_string(), line),
-        None => {
-            let input = finding.input();
-            (input.file.clone(), u64::from(input.line))
-        }
+        None => (place.input.file.clone(), u64::from(place.input.line)),
     };
     let title = format!(
         "causeway {}{}",
-        finding.code(),
-        if finding.fails() {
+        finding.head.code,
+        if finding.head.fails {
             ""
         } else {
             " (does not fail the build)"

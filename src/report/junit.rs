@@ -14,7 +14,7 @@
 //! control characters are made visible before that.
 
 use super::text::finding_text;
-use super::{BaselineState, Finding, Render, Report, printable};
+use super::{BaselineState, Body, Finding, Render, Report, printable};
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -31,7 +31,8 @@ impl Render for JunitRenderer {
             .collect();
         let mut suite = TestSuite::new(format!("causeway analyze {}", inputs.join(" ")));
         let mut seen: HashMap<String, u32> = HashMap::new();
-        for finding in report.findings() {
+        for finding in &report.findings {
+            let head = &finding.head;
             let mut name = test_name(finding);
             let count = seen.entry(name.clone()).or_insert(0);
             *count += 1;
@@ -39,14 +40,14 @@ impl Render for JunitRenderer {
                 name = format!("{name} #{count}");
             }
             let details = finding_text(finding);
-            let status = if finding.fails() {
+            let status = if head.fails {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status
-                    .set_message(printable(&finding.title()).into_owned())
-                    .set_type(finding.code())
+                    .set_message(printable(&head.title).into_owned())
+                    .set_type(head.code.as_str())
                     .set_description(details.clone());
                 status
-            } else if finding.baseline() == Some(BaselineState::Unchanged) {
+            } else if head.baseline == Some(BaselineState::Unchanged) {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message("accepted by the baseline");
                 status
@@ -54,8 +55,8 @@ impl Render for JunitRenderer {
                 TestCaseStatus::success()
             };
             let mut case = TestCase::new(name, status);
-            case.set_classname(format!("causeway.{}", finding.code()));
-            if !finding.fails() {
+            case.set_classname(format!("causeway.{}", head.code));
+            if !head.fails {
                 case.set_system_out(details);
             }
             suite.add_test_case(case);
@@ -67,25 +68,25 @@ impl Render for JunitRenderer {
 }
 
 /// `data-race on Account#1.balance (bank) [0123abcd]`: stable, no event ids.
-fn test_name(finding: Finding<'_>) -> String {
-    let subject = match finding {
-        Finding::Race(race) => match &race.service {
+fn test_name(finding: &Finding) -> String {
+    let subject = match &finding.body {
+        Body::Race(race) => match &race.service {
             Some(service) => format!("on {} ({service})", race.variable),
             None => format!("on {} (global)", race.variable),
         },
-        Finding::Error(error) => {
+        Body::Error(error) => {
             let what = error.error_type.as_deref().unwrap_or(&error.message);
             match &error.function {
                 Some(function) => format!("{what} in {function}"),
                 None => format!("{what} at {}", error.location),
             }
         }
-        Finding::Anomaly(anomaly) => match &anomaly.function {
+        Body::Anomaly(anomaly) => match &anomaly.function {
             Some(function) => format!("{} in {function}", anomaly.anomaly_type),
             None => format!("{} at {}", anomaly.anomaly_type, anomaly.location),
         },
     };
-    let fingerprint = finding.fingerprint();
+    let fingerprint = &finding.head.fingerprint;
     let short = &fingerprint[..fingerprint.len().min(8)];
-    printable(&format!("{} {subject} [{short}]", finding.code())).into_owned()
+    printable(&format!("{} {subject} [{short}]", finding.head.code)).into_owned()
 }

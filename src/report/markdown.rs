@@ -10,7 +10,7 @@
 //! text report.
 
 use super::escape::{html, markdown as md};
-use super::{Access, BaselineState, ErrorReport, Finding, Level, Race, Render, Report, Step};
+use super::{Access, BaselineState, ErrorReport, Head, Level, Race, Render, Report, Step};
 use std::io::{self, Write};
 
 /// Findings listed per table before the rest are counted.
@@ -62,38 +62,40 @@ impl Render for MarkdownRenderer {
         writeln!(out, "| bad input lines | {} |", s.bad_lines)?;
         writeln!(out)?;
 
-        if !report.races.is_empty() {
+        let races: Vec<(&Head, &Race)> = report.races().collect();
+        if !races.is_empty() {
             writeln!(out, "### Data races")?;
             writeln!(out)?;
             writeln!(out, "| | variable | service | locations | racy events |")?;
             writeln!(out, "|---|---|---|---|---:|")?;
-            for race in report.races.iter().take(MAX_DETAILED) {
+            for &(head, race) in races.iter().take(MAX_DETAILED) {
                 writeln!(
                     out,
                     "| {} | {} | {} | {} | {} |",
-                    mark(Finding::Race(race)),
+                    mark(head),
                     md(&race.variable),
                     race.service.as_deref().map_or("(global)".to_string(), md),
                     places(race),
                     race.racy_events
                 )?;
             }
-            more(out, report.races.len())?;
-            for race in report.races.iter().take(MAX_DETAILED) {
-                race_details(out, race)?;
+            more(out, races.len())?;
+            for &(head, race) in races.iter().take(MAX_DETAILED) {
+                race_details(out, head, race)?;
             }
         }
 
-        if !report.errors.is_empty() {
+        let errors: Vec<(&Head, &ErrorReport)> = report.errors().collect();
+        if !errors.is_empty() {
             writeln!(out, "### Errors")?;
             writeln!(out)?;
             writeln!(out, "| | error | location | caused by a race |")?;
             writeln!(out, "|---|---|---|---|")?;
-            for error in report.errors.iter().take(MAX_DETAILED) {
+            for &(head, error) in errors.iter().take(MAX_DETAILED) {
                 writeln!(
                     out,
                     "| {} | {} | {} | {} |",
-                    mark(Finding::Error(error)),
+                    mark(head),
                     md(&error_title(error)),
                     md(&error.location),
                     if error.racy_reads.is_empty() {
@@ -103,29 +105,30 @@ impl Render for MarkdownRenderer {
                     }
                 )?;
             }
-            more(out, report.errors.len())?;
-            for error in report.errors.iter().take(MAX_DETAILED) {
-                error_details(out, error)?;
+            more(out, errors.len())?;
+            for &(head, error) in errors.iter().take(MAX_DETAILED) {
+                error_details(out, head, error)?;
             }
         }
 
-        if !report.anomalies.is_empty() {
+        let anomalies: Vec<_> = report.anomalies().collect();
+        if !anomalies.is_empty() {
             writeln!(out, "### Anomalies")?;
             writeln!(out)?;
             writeln!(out, "| | code | what | location | score |")?;
             writeln!(out, "|---|---|---|---|---:|")?;
-            for anomaly in report.anomalies.iter().take(MAX_DETAILED) {
+            for &(head, anomaly) in anomalies.iter().take(MAX_DETAILED) {
                 writeln!(
                     out,
                     "| {} | `{}` | {} | {} | {:.2} |",
-                    mark(Finding::Anomaly(anomaly)),
-                    anomaly.code,
+                    mark(head),
+                    head.code,
                     md(&anomaly.description),
                     md(&anomaly.location),
                     anomaly.score
                 )?;
             }
-            more(out, report.anomalies.len())?;
+            more(out, anomalies.len())?;
             writeln!(out)?;
         }
 
@@ -193,13 +196,13 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// The first column: fails, is accepted by the baseline, or only reports.
-fn mark(finding: Finding<'_>) -> &'static str {
-    if finding.fails() {
+fn mark(head: &Head) -> &'static str {
+    if head.fails {
         "❌"
-    } else if finding.baseline() == Some(BaselineState::Unchanged) {
+    } else if head.baseline == Some(BaselineState::Unchanged) {
         "☑️ baseline"
     } else {
-        match finding.level() {
+        match head.severity {
             Level::Error | Level::Warning => "⚠️",
             Level::Note => "ℹ️",
         }
@@ -232,7 +235,7 @@ fn error_title(error: &ErrorReport) -> String {
     }
 }
 
-fn race_details(out: &mut dyn Write, race: &Race) -> io::Result<()> {
+fn race_details(out: &mut dyn Write, head: &Head, race: &Race) -> io::Result<()> {
     let scope = race.service.as_deref().unwrap_or("global");
     writeln!(
         out,
@@ -246,9 +249,9 @@ fn race_details(out: &mut dyn Write, race: &Race) -> io::Result<()> {
         access_item(out, n + 1, access)?;
     }
     writeln!(out)?;
-    writeln!(out, "**help:** {}", race.help)?;
+    writeln!(out, "**help:** {}", head.help)?;
     writeln!(out)?;
-    writeln!(out, "fingerprint `{}`", race.fingerprint)?;
+    writeln!(out, "fingerprint `{}`", head.fingerprint)?;
     writeln!(out)?;
     writeln!(out, "</details>")?;
     writeln!(out)
@@ -275,7 +278,7 @@ fn access_item(out: &mut dyn Write, n: usize, access: &Access) -> io::Result<()>
     Ok(())
 }
 
-fn error_details(out: &mut dyn Write, error: &ErrorReport) -> io::Result<()> {
+fn error_details(out: &mut dyn Write, head: &Head, error: &ErrorReport) -> io::Result<()> {
     writeln!(
         out,
         "<details><summary>{} at {}</summary>",
@@ -286,7 +289,7 @@ fn error_details(out: &mut dyn Write, error: &ErrorReport) -> io::Result<()> {
     writeln!(
         out,
         "- {} in thread {}/{}, event {}, trace {}",
-        error.code,
+        head.code,
         md(&error.service),
         md(&error.thread),
         md(&error.event_id),
@@ -305,9 +308,9 @@ fn error_details(out: &mut dyn Write, error: &ErrorReport) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "**help:** {}", error.help)?;
+    writeln!(out, "**help:** {}", head.help)?;
     writeln!(out)?;
-    writeln!(out, "fingerprint `{}`", error.fingerprint)?;
+    writeln!(out, "fingerprint `{}`", head.fingerprint)?;
     writeln!(out)?;
     writeln!(out, "</details>")?;
     writeln!(out)

@@ -2,7 +2,6 @@
 //! file per output format. Renderers are pure functions of the report: they
 //! write to what they are given and read no clock, environment or file.
 
-pub mod codes;
 mod escape;
 mod github;
 mod json;
@@ -12,7 +11,7 @@ mod model;
 mod sarif;
 mod text;
 
-pub use codes::*;
+pub use crate::analysis::codes::{Code, CodeInfo, FailOn, Level};
 pub use github::GithubRenderer;
 pub use json::JsonRenderer;
 pub use junit::JunitRenderer;

@@ -11,10 +11,9 @@
 //! gone from the baseline are not results (GitHub would open alerts for
 //! them).
 
-use super::codes::{CODES, CodeInfo, FailOn, Level};
 use super::{
-    Access, Anomaly, BaselineState, ErrorReport, Finding, InputLine, Race, Render, Report, Step,
-    split_location,
+    Access, Anomaly, BaselineState, Body, Code, CodeInfo, ErrorReport, FailOn, Finding, Head,
+    InputLine, Level, Race, Render, Report, Step, split_location,
 };
 use serde::Serialize;
 use std::io::{self, Write};
@@ -238,7 +237,8 @@ fn run(report: &Report) -> Run {
         })
         .collect();
     let results = report
-        .findings()
+        .findings
+        .iter()
         .map(|finding| result(finding, &infos))
         .collect();
     Run {
@@ -258,29 +258,30 @@ fn run(report: &Report) -> Run {
     }
 }
 
-fn result(finding: Finding<'_>, rules: &[&CodeInfo]) -> SarifResult {
-    let code = finding.code();
+fn result(finding: &Finding, rules: &[&CodeInfo]) -> SarifResult {
+    let head = &finding.head;
+    let code = head.code.as_str();
     let rule_index = rules
         .iter()
         .position(|c| c.code == code)
         .expect("every finding's code is among the rules");
-    let (message, primary, related, flows, properties) = match finding {
-        Finding::Race(race) => race_parts(race),
-        Finding::Error(error) => error_parts(error),
-        Finding::Anomaly(anomaly) => anomaly_parts(anomaly),
+    let (message, primary, related, flows, properties) = match &finding.body {
+        Body::Race(race) => race_parts(head, race),
+        Body::Error(error) => error_parts(head, error),
+        Body::Anomaly(anomaly) => anomaly_parts(head, anomaly),
     };
     SarifResult {
         rule_id: code,
         rule_index,
-        level: finding.level(),
+        level: head.severity,
         message: text(message),
         locations: [primary],
         related_locations: related,
         code_flows: flows,
         partial_fingerprints: Fingerprints {
-            causeway: finding.fingerprint().to_string(),
+            causeway: head.fingerprint.clone(),
         },
-        baseline_state: finding.baseline(),
+        baseline_state: head.baseline,
         properties,
     }
 }
@@ -293,7 +294,7 @@ type Parts = (
     serde_json::Value,
 );
 
-fn race_parts(race: &Race) -> Parts {
+fn race_parts(head: &Head, race: &Race) -> Parts {
     let [first, second] = &race.accesses;
     let scope = match &race.service {
         Some(service) => format!("service {service}"),
@@ -306,7 +307,7 @@ fn race_parts(race: &Race) -> Parts {
         describe(second),
         race.racy_events,
         if race.racy_events == 1 { "" } else { "s" },
-        race.help
+        head.help
     );
     let mut related = access_location(second, None);
     related.id = Some(1);
@@ -345,12 +346,12 @@ fn describe(access: &Access) -> String {
     )
 }
 
-fn error_parts(error: &ErrorReport) -> Parts {
+fn error_parts(head: &Head, error: &ErrorReport) -> Parts {
     let what = match &error.error_type {
         Some(t) if *t != error.message => format!("{t}: {}", error.message),
         _ => error.message.clone(),
     };
-    let mut message = if error.code == "exception" {
+    let mut message = if head.code == Code::RaisedException {
         format!("Raised {what}")
     } else {
         format!("Error {what}")
@@ -358,7 +359,7 @@ fn error_parts(error: &ErrorReport) -> Parts {
     for read in &error.racy_reads {
         message.push_str(&format!(". {}", read.explanation));
     }
-    message.push_str(&format!(". {}", error.help));
+    message.push_str(&format!(". {}", head.help));
     // A racing write without a source position is named in the message.
     let related = error
         .racy_reads
@@ -401,9 +402,9 @@ fn error_parts(error: &ErrorReport) -> Parts {
 
 /// The built-in codes, then those of custom detectors found in the report.
 fn rule_infos(report: &Report) -> Vec<&'static CodeInfo> {
-    let mut infos: Vec<&'static CodeInfo> = CODES.to_vec();
-    for finding in report.findings() {
-        let info = finding.info();
+    let mut infos: Vec<&'static CodeInfo> = Code::BUILTIN.map(Code::info).to_vec();
+    for finding in &report.findings {
+        let info = finding.head.code.info();
         if !infos.iter().any(|known| known.code == info.code) {
             infos.push(info);
         }
@@ -411,10 +412,10 @@ fn rule_infos(report: &Report) -> Vec<&'static CodeInfo> {
     infos
 }
 
-fn anomaly_parts(anomaly: &Anomaly) -> Parts {
+fn anomaly_parts(head: &Head, anomaly: &Anomaly) -> Parts {
     let message = format!(
         "{} (score {:.2}, confidence {:.2}). {}",
-        anomaly.description, anomaly.score, anomaly.confidence, anomaly.help
+        anomaly.description, anomaly.score, anomaly.confidence, head.help
     );
     let primary = source_or_input(
         &anomaly.location,

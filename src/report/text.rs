@@ -4,8 +4,8 @@
 //! and a summary line. ANSI colour only when asked for.
 
 use super::{
-    Access, Anomaly, BaselineState, DiagnosticEntry, ErrorReport, Finding, Level, Race, Render,
-    Report, Step, printable as p,
+    Access, Anomaly, BaselineState, Body, DiagnosticEntry, ErrorReport, Finding, Head, Level, Race,
+    Render, Report, Step, printable as p,
 };
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
@@ -29,15 +29,12 @@ const NOTE: Style = AnsiColor::Blue.on_default().bold();
 
 /// The block the text report shows for one finding, without colour: used by
 /// the formats that carry a finding's details as plain text.
-pub(super) fn finding_text(finding: Finding<'_>) -> String {
+pub(super) fn finding_text(finding: &Finding) -> String {
     let renderer = TextRenderer { color: false };
     let mut out = Vec::new();
-    let written = match finding {
-        Finding::Race(race) => renderer.race(&mut out, race),
-        Finding::Error(error) => renderer.error(&mut out, error),
-        Finding::Anomaly(anomaly) => renderer.anomaly(&mut out, anomaly),
-    };
-    written.expect("writing to a Vec cannot fail");
+    renderer
+        .finding(&mut out, finding)
+        .expect("writing to a Vec cannot fail");
     String::from_utf8(out)
         .expect("the text report is UTF-8")
         .trim_end()
@@ -47,14 +44,14 @@ pub(super) fn finding_text(finding: Finding<'_>) -> String {
 impl TextRenderer {
     /// `error[data-race]`, in the colour of the severity, marked when a
     /// baseline already holds the finding.
-    fn heading(&self, level: Level, code: &str, baseline: Option<BaselineState>) -> String {
-        let style = match level {
+    fn heading(&self, head: &Head) -> String {
+        let style = match head.severity {
             Level::Error => ERROR,
             Level::Warning => WARNING,
             Level::Note => NOTE,
         };
-        let heading = self.paint(style, &format!("{}[{code}]", level.as_str()));
-        match baseline {
+        let heading = self.paint(style, &format!("{}[{}]", head.severity.as_str(), head.code));
+        match head.baseline {
             Some(BaselineState::Unchanged) => {
                 format!("{heading} {}", self.paint(DIM, "(in baseline)"))
             }
@@ -71,7 +68,16 @@ impl TextRenderer {
         }
     }
 
-    fn race(&self, out: &mut dyn Write, race: &Race) -> io::Result<()> {
+    fn finding(&self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        let head = &finding.head;
+        match &finding.body {
+            Body::Race(race) => self.race(out, head, race),
+            Body::Error(error) => self.error(out, head, error),
+            Body::Anomaly(anomaly) => self.anomaly(out, head, anomaly),
+        }
+    }
+
+    fn race(&self, out: &mut dyn Write, head: &Head, race: &Race) -> io::Result<()> {
         let scope = match &race.service {
             Some(service) => format!("service {}", p(service)),
             None => "global".to_string(),
@@ -79,7 +85,7 @@ impl TextRenderer {
         writeln!(
             out,
             "{}: data race on `{}` ({scope})",
-            self.heading(race.severity, race.code, race.baseline),
+            self.heading(head),
             self.paint(EMPHASIS, &p(&race.variable)),
         )?;
         let places = if race.locations[0] == race.locations[1] {
@@ -96,7 +102,7 @@ impl TextRenderer {
         for access in &race.accesses {
             self.access(out, access)?;
         }
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), race.help)?;
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
         writeln!(out)
     }
 
@@ -141,7 +147,7 @@ impl TextRenderer {
         writeln!(out, "   {:<12} {}", self.paint(DIM, title), shown)
     }
 
-    fn error(&self, out: &mut dyn Write, error: &ErrorReport) -> io::Result<()> {
+    fn error(&self, out: &mut dyn Write, head: &Head, error: &ErrorReport) -> io::Result<()> {
         let title = match &error.error_type {
             Some(t) if *t != error.message => format!("{}: {}", p(t), p(&error.message)),
             _ => p(&error.message).into_owned(),
@@ -149,7 +155,7 @@ impl TextRenderer {
         writeln!(
             out,
             "{}: {}",
-            self.heading(error.severity, error.code, error.baseline),
+            self.heading(head),
             self.paint(EMPHASIS, &title)
         )?;
         writeln!(
@@ -172,15 +178,15 @@ impl TextRenderer {
                 p(&read.write_thread)
             )?;
         }
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), error.help)?;
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
         writeln!(out)
     }
 
-    fn anomaly(&self, out: &mut dyn Write, anomaly: &Anomaly) -> io::Result<()> {
+    fn anomaly(&self, out: &mut dyn Write, head: &Head, anomaly: &Anomaly) -> io::Result<()> {
         writeln!(
             out,
             "{}: {}",
-            self.heading(anomaly.severity, anomaly.code, anomaly.baseline),
+            self.heading(head),
             self.paint(EMPHASIS, &p(&anomaly.description))
         )?;
         writeln!(
@@ -208,7 +214,7 @@ impl TextRenderer {
                 ),
             }
         )?;
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), anomaly.help)?;
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
         writeln!(out)
     }
 
@@ -222,7 +228,7 @@ impl TextRenderer {
             writeln!(
                 out,
                 "{}: {}:{}: {}",
-                self.paint(style, d.severity),
+                self.paint(style, &d.severity),
                 p(&d.file),
                 d.line,
                 p(&d.message)
@@ -244,14 +250,8 @@ impl TextRenderer {
 
 impl Render for TextRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        for race in &report.races {
-            self.race(out, race)?;
-        }
-        for error in &report.errors {
-            self.error(out, error)?;
-        }
-        for anomaly in &report.anomalies {
-            self.anomaly(out, anomaly)?;
+        for finding in &report.findings {
+            self.finding(out, finding)?;
         }
         self.diagnostics(out, &report.diagnostics)?;
         if let Some(baseline) = &report.baseline {

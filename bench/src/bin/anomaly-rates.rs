@@ -44,7 +44,7 @@ fn main() {
         clean_events += rec.events.len();
         for f in &found {
             *clean_codes
-                .entry(format!("{}/{}", f.info.code, f.detection.anomaly_type))
+                .entry(format!("{}/{}", f.code, f.detection.anomaly_type))
                 .or_default() += 1;
         }
     }

@@ -21,8 +21,8 @@ pub mod temporal;
 
 pub use context::Context;
 
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, Recording};
-use crate::report::codes::CodeInfo;
 use rayon::prelude::*;
 
 /// One thing a detector found.
@@ -51,7 +51,7 @@ pub struct Detection {
 /// ```
 /// use causeway::analysis::anomaly::{Context, Detection, Detector};
 /// use causeway::model::EventKind;
-/// use causeway::report::codes::{CodeInfo, FailOn, Level};
+/// use causeway::analysis::codes::{Code, CodeInfo, FailOn, Level};
 ///
 /// /// Flags every `custom` event (a made-up example).
 /// struct CustomEvents;
@@ -67,8 +67,8 @@ pub struct Detection {
 /// };
 ///
 /// impl Detector for CustomEvents {
-///     fn info(&self) -> &'static CodeInfo {
-///         &CUSTOM_EVENTS
+///     fn code(&self) -> Code {
+///         Code::Custom(&CUSTOM_EVENTS)
 ///     }
 ///     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
 ///         cx.rec
@@ -91,9 +91,10 @@ pub struct Detection {
 /// no clocks, no unseeded randomness, no iteration over hash maps without
 /// sorting), never panic on odd input, and keep scores in [0, 1].
 pub trait Detector: Send + Sync {
-    /// The code, title, description and help line of what this detector
-    /// finds. The code must be unique, kebab-case and stable.
-    fn info(&self) -> &'static CodeInfo;
+    /// The code of what this detector finds: a built-in one, or
+    /// [`Code::Custom`] with its title, description and help line. A custom
+    /// code must be unique, kebab-case and stable.
+    fn code(&self) -> Code;
     /// Everything this detector finds in a recording.
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection>;
 }
@@ -126,7 +127,7 @@ pub const DEFAULT_SEED: u64 = 0x00ca_05e0;
 /// A detection and what found it.
 #[derive(Clone, Debug)]
 pub struct Found {
-    pub info: &'static CodeInfo,
+    pub code: Code,
     pub detection: Detection,
 }
 
@@ -151,11 +152,11 @@ pub fn detect(rec: &Recording, settings: &Settings) -> Vec<Found> {
     let mut found: Vec<Found> = all
         .par_iter()
         .flat_map_iter(|detector| {
-            let info = detector.info();
+            let code = detector.code();
             detector.detect(&cx).into_iter().map(move |mut detection| {
                 detection.score = unit(detection.score);
                 detection.confidence = unit(detection.confidence);
-                Found { info, detection }
+                Found { code, detection }
             })
         })
         .collect();
@@ -164,7 +165,7 @@ pub fn detect(rec: &Recording, settings: &Settings) -> Vec<Found> {
             .score
             .total_cmp(&a.detection.score)
             .then(a.detection.event.cmp(&b.detection.event))
-            .then(a.info.code.cmp(b.info.code))
+            .then(a.code.as_str().cmp(b.code.as_str()))
             .then(a.detection.anomaly_type.cmp(&b.detection.anomaly_type))
     });
     found

@@ -24,8 +24,8 @@ use super::features::{
 use super::forest::{Forest, ForestParams, Matrix, Scored};
 use super::{Context, Detection, Detector, capped};
 use super::{duration_text, median, robust_spread};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, Recording};
-use crate::report::codes::{self, CodeInfo};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -244,8 +244,8 @@ pub struct CallOutliers<'m>(pub &'m Outliers<'m>);
 pub struct TraceOutliers<'m>(pub &'m Outliers<'m>);
 
 impl Detector for CallOutliers<'_> {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::OUTLIER_CALL
+    fn code(&self) -> Code {
+        Code::OutlierCall
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
@@ -287,8 +287,8 @@ impl Detector for CallOutliers<'_> {
 }
 
 impl Detector for TraceOutliers<'_> {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::OUTLIER_TRACE
+    fn code(&self) -> Code {
+        Code::OutlierTrace
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

@@ -5,9 +5,9 @@
 //! (documented in docs/anomalies.md), so a clean trace reports nothing.
 
 use super::{Context, Detection, Detector, capped, duration_text, effect_score, median};
+use crate::analysis::codes::Code;
 use crate::analysis::root_cause::failures;
 use crate::model::{EventIdx, EventKind, Sym};
-use crate::report::codes::{self, CodeInfo};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -32,8 +32,8 @@ pub struct LatencyDrift;
 type TimedCall = (i64, i64, EventIdx);
 
 impl Detector for LatencyDrift {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::LATENCY_DRIFT
+    fn code(&self) -> Code {
+        Code::LatencyDrift
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
@@ -120,8 +120,8 @@ pub const BURST_MIN_RATE_RATIO: f64 = 4.0;
 pub struct ErrorBurst;
 
 impl Detector for ErrorBurst {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::ERROR_BURST
+    fn code(&self) -> Code {
+        Code::ErrorBurst
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
@@ -198,8 +198,8 @@ pub const STALL_MIN_OTHER_EVENTS: usize = 20;
 pub struct ThreadStall;
 
 impl Detector for ThreadStall {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::THREAD_STALL
+    fn code(&self) -> Code {
+        Code::ThreadStall
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

@@ -4,8 +4,8 @@
 
 use super::short;
 use crate::analysis::anomaly::{Context, Detection, Detector, capped, effect_score};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, EventKind, Sym};
-use crate::report::codes::{self, CodeInfo};
 use std::collections::BTreeMap;
 
 pub(super) struct LockHeldAcrossIo;
@@ -19,8 +19,8 @@ struct Key {
 }
 
 impl Detector for LockHeldAcrossIo {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::LOCK_HELD_ACROSS_IO
+    fn code(&self) -> Code {
+        Code::LockHeldAcrossIo
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

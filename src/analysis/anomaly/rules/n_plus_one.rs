@@ -4,8 +4,8 @@
 
 use super::short;
 use crate::analysis::anomaly::{Context, Detection, Detector, capped, effect_score};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, EventKind};
-use crate::report::codes::{self, CodeInfo};
 use std::collections::BTreeMap;
 
 /// Fewer repeats than this under one call are not reported.
@@ -14,8 +14,8 @@ pub(super) const MIN_REPEATS: usize = 5;
 pub(super) struct NPlusOneQuery;
 
 impl Detector for NPlusOneQuery {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::N_PLUS_ONE_QUERY
+    fn code(&self) -> Code {
+        Code::NPlusOneQuery
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

@@ -10,8 +10,8 @@
 
 use super::{short, statement_shape};
 use crate::analysis::anomaly::{Context, Detection, Detector, capped, effect_score};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, EventKind};
-use crate::report::codes::{self, CodeInfo};
 use std::collections::HashSet;
 
 pub(super) const MIN_RETRIES: usize = 3;
@@ -36,8 +36,8 @@ struct Run {
 }
 
 impl Detector for RetryStorm {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::RETRY_STORM
+    fn code(&self) -> Code {
+        Code::RetryStorm
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

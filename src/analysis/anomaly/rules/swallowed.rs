@@ -9,16 +9,16 @@
 //! an error response does).
 
 use crate::analysis::anomaly::{Context, Detection, Detector, capped};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, EventKind, Sym};
-use crate::report::codes::{self, CodeInfo};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub(super) struct SwallowedException;
 
 impl Detector for SwallowedException {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::SWALLOWED_EXCEPTION
+    fn code(&self) -> Code {
+        Code::SwallowedException
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

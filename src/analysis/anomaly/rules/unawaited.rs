@@ -3,15 +3,15 @@
 //! end (or the test pass) before it finishes.
 
 use crate::analysis::anomaly::{Context, Detection, Detector, capped};
+use crate::analysis::codes::Code;
 use crate::model::{EventIdx, EventKind, Sym};
-use crate::report::codes::{self, CodeInfo};
 use std::collections::{BTreeMap, HashSet};
 
 pub(super) struct TaskNeverAwaited;
 
 impl Detector for TaskNeverAwaited {
-    fn info(&self) -> &'static CodeInfo {
-        &codes::TASK_NEVER_AWAITED
+    fn code(&self) -> Code {
+        Code::TaskNeverAwaited
     }
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {

@@ -1,12 +1,14 @@
-//! The finding codes: one stable kebab-case code per kind of finding, with
-//! what every format says about it (a title, a description, the `help` line,
-//! the default severity) and where it ranks for `--fail-on`. A test keeps the
-//! codes unique and kebab-case, and every code documented.
+//! The finding codes: one stable kebab-case [`Code`] per kind of finding,
+//! with what every format says about it ([`CodeInfo`]: a title, a
+//! description, the `help` line, the default severity, the documentation
+//! anchor) and where it ranks for `--fail-on`. A test keeps the codes unique
+//! and kebab-case, and every code documented.
 //!
-//! A leaf module with no dependencies in the crate: the anomaly detectors
-//! name their code here, the renderers describe it.
+//! A leaf module with no dependencies in the crate: the detectors name
+//! their code here, the report layer and the renderers describe it.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::sync::{Mutex, OnceLock};
 
 /// How serious a finding is (the SARIF levels). `error` findings can make
 /// the exit code 1, `warning` findings only under `--fail-on anomaly`, and
@@ -60,7 +62,7 @@ impl FailOn {
 }
 
 /// What every output says about one code.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct CodeInfo {
     /// The stable kebab-case code, e.g. `data-race`.
     pub code: &'static str,
@@ -211,26 +213,145 @@ pub static SWALLOWED_EXCEPTION: CodeInfo = CodeInfo {
     help: "handle the exception where it is caught (log it, record an error, return a failure) or let it propagate",
 };
 
-/// Every built-in code, in the order rules are listed (SARIF `rules`, docs).
-pub static CODES: &[&CodeInfo] = &[
-    &DATA_RACE,
-    &RECORDED_ERROR,
-    &RAISED_EXCEPTION,
-    &OUTLIER_CALL,
-    &OUTLIER_TRACE,
-    &LATENCY_DRIFT,
-    &ERROR_BURST,
-    &THREAD_STALL,
-    &N_PLUS_ONE_QUERY,
-    &LOCK_HELD_ACROSS_IO,
-    &TASK_NEVER_AWAITED,
-    &RETRY_STORM,
-    &SWALLOWED_EXCEPTION,
-];
+/// The code of a finding: a built-in one, or the code of a detector that a
+/// library user added ([`Code::Custom`]). Written in reports as its
+/// kebab-case string.
+#[derive(Clone, Copy, Debug)]
+pub enum Code {
+    DataRace,
+    RecordedError,
+    RaisedException,
+    OutlierCall,
+    OutlierTrace,
+    LatencyDrift,
+    ErrorBurst,
+    ThreadStall,
+    NPlusOneQuery,
+    LockHeldAcrossIo,
+    TaskNeverAwaited,
+    RetryStorm,
+    SwallowedException,
+    /// A code no built-in detector has: brought by an added detector, or
+    /// read from a saved report written with one.
+    Custom(&'static CodeInfo),
+}
 
-/// The description of a code, if it exists.
-pub fn code_info(code: &str) -> Option<&'static CodeInfo> {
-    CODES.iter().find(|c| c.code == code).copied()
+impl Code {
+    /// Every built-in code, in the order rules are listed (SARIF `rules`,
+    /// docs).
+    pub const BUILTIN: [Code; 13] = [
+        Code::DataRace,
+        Code::RecordedError,
+        Code::RaisedException,
+        Code::OutlierCall,
+        Code::OutlierTrace,
+        Code::LatencyDrift,
+        Code::ErrorBurst,
+        Code::ThreadStall,
+        Code::NPlusOneQuery,
+        Code::LockHeldAcrossIo,
+        Code::TaskNeverAwaited,
+        Code::RetryStorm,
+        Code::SwallowedException,
+    ];
+
+    /// What every format says about this code.
+    pub fn info(self) -> &'static CodeInfo {
+        match self {
+            Code::DataRace => &DATA_RACE,
+            Code::RecordedError => &RECORDED_ERROR,
+            Code::RaisedException => &RAISED_EXCEPTION,
+            Code::OutlierCall => &OUTLIER_CALL,
+            Code::OutlierTrace => &OUTLIER_TRACE,
+            Code::LatencyDrift => &LATENCY_DRIFT,
+            Code::ErrorBurst => &ERROR_BURST,
+            Code::ThreadStall => &THREAD_STALL,
+            Code::NPlusOneQuery => &N_PLUS_ONE_QUERY,
+            Code::LockHeldAcrossIo => &LOCK_HELD_ACROSS_IO,
+            Code::TaskNeverAwaited => &TASK_NEVER_AWAITED,
+            Code::RetryStorm => &RETRY_STORM,
+            Code::SwallowedException => &SWALLOWED_EXCEPTION,
+            Code::Custom(info) => info,
+        }
+    }
+
+    /// The stable kebab-case code, e.g. `data-race`.
+    pub fn as_str(self) -> &'static str {
+        self.info().code
+    }
+
+    /// The built-in code spelled `code`, if there is one.
+    pub fn builtin(code: &str) -> Option<Code> {
+        Code::BUILTIN.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// The code spelled `code` in a saved report: a built-in one, or a
+    /// custom code described only by its name (its detector is not here to
+    /// say more). Each custom spelling is described once per process.
+    pub fn read(code: &str) -> Code {
+        if let Some(code) = Code::builtin(code) {
+            return code;
+        }
+        static READ: OnceLock<Mutex<Vec<&'static CodeInfo>>> = OnceLock::new();
+        let mut read = READ
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(info) = read.iter().find(|info| info.code == code) {
+            return Code::Custom(info);
+        }
+        // Leaked on purpose: a code's description lives as long as the
+        // process, as the built-in ones do, and a report names few codes.
+        let info: &'static CodeInfo = Box::leak(Box::new(CodeInfo {
+            code: Box::leak(code.to_string().into_boxed_str()),
+            name: "CustomFinding",
+            rank: FailOn::Anomaly,
+            default_level: Level::Warning,
+            title: "A finding of a detector added to Causeway.",
+            description: "A finding of a detector that a program using Causeway as a library added; this report was read back from a file, which names the code but not its description.",
+            help: "see the documentation of the detector that found it",
+        }));
+        read.push(info);
+        Code::Custom(info)
+    }
+
+    /// Where the code is documented (an anchor of docs/report-json.md).
+    pub fn doc_anchor(self) -> String {
+        format!("docs/report-json.md#{}", self.as_str())
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Code) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Code {}
+
+impl std::hash::Hash for Code {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Code, D::Error> {
+        let code = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Code::read(&code))
+    }
 }
 
 #[cfg(test)]
@@ -240,7 +361,7 @@ mod tests {
     #[test]
     fn codes_are_unique_kebab_case_and_complete() {
         let mut seen = std::collections::HashSet::new();
-        for info in CODES {
+        for info in Code::BUILTIN.map(Code::info) {
             assert!(seen.insert(info.code), "duplicate code {}", info.code);
             assert!(
                 info.code
@@ -255,15 +376,34 @@ mod tests {
             assert!(info.name.starts_with(|c: char| c.is_ascii_uppercase()));
             assert!(!info.help.is_empty() && !info.title.is_empty());
         }
-        let names: std::collections::HashSet<_> = CODES.iter().map(|c| c.name).collect();
-        assert_eq!(names.len(), CODES.len(), "rule names are unique");
+        let names: std::collections::HashSet<_> = Code::BUILTIN.map(|c| c.info().name).into();
+        assert_eq!(names.len(), Code::BUILTIN.len(), "rule names are unique");
+        for code in Code::BUILTIN {
+            assert_eq!(Code::builtin(code.as_str()), Some(code));
+        }
+    }
+
+    #[test]
+    fn a_code_reads_back_as_itself_and_an_unknown_one_as_custom() {
+        for code in Code::BUILTIN {
+            let text = serde_json::to_string(&code).unwrap();
+            let read: Code = serde_json::from_str(&text).unwrap();
+            assert!(matches!(read, c if c == code) && !matches!(read, Code::Custom(_)));
+        }
+        let read: Code = serde_json::from_str("\"my-detector\"").unwrap();
+        assert!(matches!(read, Code::Custom(info) if info.code == "my-detector"));
+        let again: Code = serde_json::from_str("\"my-detector\"").unwrap();
+        let (Code::Custom(a), Code::Custom(b)) = (read, again) else {
+            panic!("both are custom")
+        };
+        assert!(std::ptr::eq(a, b), "one description per spelling");
     }
 
     #[test]
     fn every_code_is_documented() {
         let docs = include_str!("../../docs/report-json.md");
         let readme = include_str!("../../README.md");
-        for info in CODES {
+        for info in Code::BUILTIN.map(Code::info) {
             let row = format!("| `{}` |", info.code);
             assert!(
                 docs.contains(&row),
