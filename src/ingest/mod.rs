@@ -16,6 +16,7 @@
 mod builder;
 pub mod import;
 pub mod jsonl;
+pub mod metadata;
 mod pipeline;
 pub mod source;
 

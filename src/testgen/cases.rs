@@ -7,6 +7,7 @@
 //! with `--boundary GLOB`: the generated test replaces them with their
 //! recorded outcomes and checks the arguments they were called with.
 
+use super::names::is_identifier;
 use crate::graph::calls::Calls;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
@@ -186,14 +187,11 @@ impl CallIndex {
 
 /// The `metadata` object of some events, read again from the input.
 pub fn metadata_of(rec: &Recording, events: &[EventIdx]) -> HashMap<EventIdx, Map<String, Value>> {
-    rec.raw_lines(events)
+    crate::ingest::metadata::read_metadata::<Value>(rec, events)
         .into_iter()
-        .filter_map(|(idx, line)| {
-            let value: Value = serde_json::from_slice(&line).ok()?;
-            match value.get("metadata") {
-                Some(Value::Object(m)) => Some((idx, m.clone())),
-                _ => Some((idx, Map::new())),
-            }
+        .map(|(idx, metadata)| match metadata {
+            Value::Object(m) => (idx, m),
+            _ => (idx, Map::new()),
         })
         .collect()
 }
@@ -261,13 +259,6 @@ pub fn target_of(meta: &Map<String, Value>) -> Result<(Target, String), String> 
         },
         function.to_string(),
     ))
-}
-
-/// An identifier of Python and JavaScript alike (ASCII only).
-pub fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// The arguments of an entry: `args` (default none) and `kwargs`.

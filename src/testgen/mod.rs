@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod literal;
+pub mod names;
 pub mod races;
 pub mod render;
 

@@ -9,7 +9,8 @@
 //! and both calls replay (importable, JSON arguments, no boundaries). Other
 //! groups get a test that is skipped with the reason.
 
-use super::cases::{Case, Recorded, Skipped, is_identifier, object_attribute};
+use super::cases::{Case, Recorded, Skipped, object_attribute};
+use super::names::{is_identifier, slug};
 use crate::analysis::race::RaceGroup;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
@@ -74,10 +75,7 @@ pub fn race_cases(
         }
         seen.push(key);
         let events = [rec.id_str(a).to_string(), rec.id_str(b).to_string()];
-        let name = format!(
-            "test_race_{}",
-            super::render::slug(&variable, 48).trim_start_matches('_')
-        );
+        let name = format!("test_race_{}", slug(&variable, 48).trim_start_matches('_'));
         let (check, skip_reason) = match check_of(rec, &variable, calls, cases, skipped) {
             Ok(check) => (Some(check), None),
             Err(reason) => (None, Some(reason)),

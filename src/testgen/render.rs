@@ -7,6 +7,7 @@
 //! Templates never print a trace value any other way.
 
 use super::cases::{Case, Outcome};
+use super::names::slug;
 use super::{Framework, GeneratedFile, TestgenError};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value, context};
 use std::collections::{BTreeMap, HashSet};
@@ -66,25 +67,6 @@ fn environment() -> Environment<'static> {
             .expect("the embedded templates parse");
     }
     env
-}
-
-/// A lower-case `[a-z0-9_]` slug of some text, at most `max` characters.
-pub fn slug(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if c == '-' && out.is_empty() {
-            out.push_str("neg");
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
-        }
-        if out.len() >= max {
-            break;
-        }
-    }
-    out.truncate(max);
-    out.trim_end_matches('_').to_string()
 }
 
 fn scalar_words(value: &serde_json::Value, words: &mut Vec<String>) {
@@ -242,13 +224,6 @@ pub fn render_races(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_identifier_safe() {
-        assert_eq!(slug("Hello, World!", 40), "hello_world");
-        assert_eq!(slug("-3.5", 40), "neg3_5");
-        assert_eq!(slug("\"\"\"'); import os #", 40), "import_os");
-    }
 
     #[test]
     fn every_template_parses() {

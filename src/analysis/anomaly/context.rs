@@ -4,6 +4,7 @@
 
 use super::features::{CallTable, measure_calls};
 use crate::graph::calls::Calls;
+use crate::ingest::metadata::read_metadata;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -29,12 +30,6 @@ pub struct IoDetails {
     pub status: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct Line {
-    #[serde(default)]
-    metadata: Option<IoDetails>,
-}
-
 fn lenient_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(d)?;
     Ok(match value {
@@ -55,16 +50,7 @@ impl<'a> Context<'a> {
                 )
             })
             .collect();
-        let io = rec
-            .raw_lines(&io_events)
-            .into_iter()
-            .filter_map(|(idx, line)| {
-                // A line that parsed at ingest parses again; metadata of the
-                // wrong shape just leaves the details empty.
-                let parsed: Line = serde_json::from_slice(&line).ok()?;
-                Some((idx, parsed.metadata.unwrap_or_default()))
-            })
-            .collect();
+        let io = read_metadata(rec, &io_events);
         Context {
             rec,
             calls: Calls::build(rec),

@@ -12,6 +12,7 @@ use crate::analysis::anomaly::Found;
 use crate::analysis::codes::{Code, ERROR_HELP, FailOn, RACE_HELP, RACY_ERROR_HELP};
 use crate::analysis::race::RaceGroup;
 use crate::analysis::root_cause::ErrorChain;
+use crate::ingest::metadata::read_metadata;
 use crate::model::{Diagnostic, EventIdx, EventKind, Recording};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -35,15 +36,7 @@ impl Details {
                 shown.push(read.write);
             }
         }
-        let metadata = rec
-            .raw_lines(&shown)
-            .into_iter()
-            .filter_map(|(idx, line)| {
-                let mut event: Value = serde_json::from_slice(&line).ok()?;
-                Some((idx, event.get_mut("metadata")?.take()))
-            })
-            .collect();
-        Details(metadata)
+        Details(read_metadata(rec, &shown))
     }
 
     fn metadata(&self, idx: EventIdx) -> Option<&Value> {

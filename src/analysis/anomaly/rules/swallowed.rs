@@ -10,6 +10,7 @@
 
 use crate::analysis::anomaly::{Context, Detection, Detector, capped};
 use crate::analysis::codes::Code;
+use crate::ingest::metadata::read_metadata;
 use crate::model::{EventIdx, EventKind, Sym};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -63,12 +64,12 @@ impl Detector for SwallowedException {
         }
         // Callers that returned a failure value handled the exception.
         let caller_exits: Vec<EventIdx> = by_place.values().flatten().map(|p| p.1).collect();
-        let lines = rec.raw_lines(&caller_exits);
+        let metadata: std::collections::HashMap<EventIdx, Value> =
+            read_metadata(rec, &caller_exits);
         let returned_failure = |exit: EventIdx| {
-            lines
+            metadata
                 .get(&exit)
-                .and_then(|line| serde_json::from_slice::<Value>(line).ok())
-                .is_some_and(|event| is_failure(&event["metadata"]["return_value"]))
+                .is_some_and(|m| is_failure(&m["return_value"]))
         };
         for pairs in by_place.values_mut() {
             pairs.retain(|&(_, caller_exit)| !returned_failure(caller_exit));

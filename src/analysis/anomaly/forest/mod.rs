@@ -48,7 +48,11 @@
 //!   computed once at fit time: one multiply-add per component when scoring,
 //!   and fitting partitions with the very same comparison.
 
-use std::collections::HashSet;
+mod maths;
+mod rng;
+
+use maths::{exp2, ln};
+use rng::Rng;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -747,186 +751,6 @@ fn tame(v: f64) -> f64 {
     }
 }
 
-/// xoshiro256** (Blackman and Vigna 2018), seeded through SplitMix64 as its
-/// authors recommend. Written here so that no library update can change a
-/// forest.
-#[derive(Clone, Debug)]
-struct Rng {
-    s: [u64; 4],
-    /// The second normal of the last Box–Muller pair.
-    spare: Option<f64>,
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-impl Rng {
-    /// The stream of tree `tree` of a forest seeded with `seed`: the pair is
-    /// hashed through SplitMix64, whose outputs then fill the state.
-    fn for_tree(seed: u64, tree: u64) -> Rng {
-        let mut state = seed;
-        let mut state = splitmix64(&mut state) ^ tree.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let mut s = [0u64; 4];
-        for word in &mut s {
-            *word = splitmix64(&mut state);
-        }
-        if s == [0; 4] {
-            // The one state xoshiro cannot leave; SplitMix64 practically never
-            // yields it, but a zero stream would be silently constant.
-            s[0] = 1;
-        }
-        Rng { s, spare: None }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in `[0, 1)`, 53 random bits.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in `0..n` (`n > 0`), without bias (Lemire 2019).
-    fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        let mut m = u128::from(self.next_u64()) * u128::from(n);
-        if (m as u64) < n {
-            let threshold = n.wrapping_neg() % n;
-            while (m as u64) < threshold {
-                m = u128::from(self.next_u64()) * u128::from(n);
-            }
-        }
-        (m >> 64) as usize
-    }
-
-    /// Standard normal, by Box–Muller.
-    fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
-        let u1 = 1.0 - self.unit(); // (0, 1]: the logarithm stays finite
-        let u2 = self.unit();
-        let r = (-2.0 * ln(u1)).sqrt();
-        let (cos, sin) = cos_sin_turn(u2);
-        self.spare = Some(r * sin);
-        r * cos
-    }
-
-    /// `k` distinct indices in `0..n`, by Floyd's algorithm: `k` draws
-    /// whatever `n` (a million-row matrix costs no more than a small one).
-    fn sample(&mut self, n: usize, k: usize) -> Vec<usize> {
-        if k >= n {
-            return (0..n).collect();
-        }
-        let mut seen = HashSet::with_capacity(k);
-        let mut picked = Vec::with_capacity(k);
-        for j in n - k..n {
-            let t = self.below(j + 1);
-            let pick = if seen.insert(t) { t } else { j };
-            seen.insert(pick);
-            picked.push(pick);
-        }
-        picked
-    }
-}
-
-// Elementary functions from `+ - * /` only, so their bits do not depend on
-// the platform's math library. Accurate to a few ulps, which is all the
-// sampling and the score need; what matters is that they are the same
-// everywhere.
-
-const LN_2: f64 = std::f64::consts::LN_2;
-
-/// Natural logarithm of a positive, finite, normal `x`.
-fn ln(x: f64) -> f64 {
-    debug_assert!(x.is_normal() && x > 0.0);
-    let bits = x.to_bits();
-    let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    // Mantissa in [1, 2), then in [sqrt(1/2), sqrt(2)) so the series below
-    // converges fast.
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        exponent += 1;
-    }
-    // ln(m) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), s = (m-1)/(m+1),
-    // |s| <= 0.172: s^2 <= 0.0295, so 12 terms reach below 1e-18.
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut series = 0.0;
-    for k in (0..12).rev() {
-        series = series * s2 + 1.0 / (2 * k + 1) as f64;
-    }
-    exponent as f64 * LN_2 + 2.0 * s * series
-}
-
-/// (cos 2πu, sin 2πu) for `u` in `[0, 1)`.
-fn cos_sin_turn(u: f64) -> (f64, f64) {
-    // Quarter turns are exact in binary: 4u = q + r, r in [-1/2, 1/2],
-    // so the series only sees |x| <= π/4.
-    let quarters = 4.0 * u;
-    let q = quarters.round();
-    let x = (quarters - q) * std::f64::consts::FRAC_PI_2;
-    let x2 = x * x;
-    // Taylor series to x^18 and x^19: the next term is below 1e-19.
-    let (mut cos, mut sin) = (0.0, 0.0);
-    for k in (0..10).rev() {
-        cos = cos * x2 + sign(k) / factorial(2 * k);
-        sin = sin * x2 + sign(k) / factorial(2 * k + 1);
-    }
-    let sin = sin * x;
-    match q as u32 % 4 {
-        0 => (cos, sin),
-        1 => (-sin, cos),
-        2 => (-cos, -sin),
-        _ => (sin, -cos),
-    }
-}
-
-fn sign(k: u32) -> f64 {
-    if k.is_multiple_of(2) { 1.0 } else { -1.0 }
-}
-
-fn factorial(n: u32) -> f64 {
-    (1..=n).map(f64::from).product()
-}
-
-/// 2^x, for the score (x <= 0 there).
-fn exp2(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    if x < -1022.0 {
-        return 0.0;
-    }
-    if x > 1023.0 {
-        return f64::INFINITY;
-    }
-    let whole = x.floor();
-    // 2^f = e^(f ln 2), f in [0, 1): Taylor to degree 18 (error < 1e-19).
-    let y = (x - whole) * LN_2;
-    let mut power = 0.0;
-    for k in (0..19).rev() {
-        power = power * y + 1.0 / factorial(k);
-    }
-    power * f64::from_bits(((whole as i64 + 1023) as u64) << 52)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,55 +784,10 @@ mod tests {
     }
 
     #[test]
-    fn elementary_functions_match_std() {
-        for &x in &[1e-300, 1e-10, 0.1, 0.5, 0.999, 1.0, 2.0, 255.0, 1e6, 1e300] {
-            let (ours, std) = (ln(x), f64::ln(x));
-            assert!(
-                (ours - std).abs() <= 4.0 * f64::EPSILON * std.abs().max(1.0),
-                "ln {x}"
-            );
-        }
-        for i in 0..1000 {
-            let u = i as f64 / 1000.0;
-            let (c, s) = cos_sin_turn(u);
-            let t = u * std::f64::consts::TAU;
-            assert!(
-                (c - t.cos()).abs() < 1e-15 && (s - t.sin()).abs() < 1e-15,
-                "{u}"
-            );
-        }
-        for &x in &[-1100.0, -30.5, -1.0, -0.3, 0.0, 0.7, 10.25] {
-            let (ours, std) = (exp2(x), f64::exp2(x));
-            assert!((ours - std).abs() <= 4.0 * f64::EPSILON * std, "exp2 {x}");
-        }
+    fn average_path_is_exact_for_small_trees_and_close_for_large() {
         assert_eq!(average_path(1), 0.0);
         assert_eq!(average_path(2), 1.0);
         assert!((average_path(256) - 10.244_770_920_116_851).abs() < 1e-12);
-    }
-
-    #[test]
-    fn the_generator_is_sound() {
-        let mut rng = Rng::for_tree(1, 2);
-        let n = 100_000;
-        let draws: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
-        let mean = draws.iter().sum::<f64>() / n as f64;
-        let var = draws.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(
-            mean.abs() < 0.02 && (var - 1.0).abs() < 0.02,
-            "{mean} {var}"
-        );
-        let picked = rng.sample(1000, 256);
-        let distinct: HashSet<_> = picked.iter().collect();
-        assert_eq!(distinct.len(), 256);
-        assert!(picked.iter().all(|&i| i < 1000));
-        assert_ne!(
-            Rng::for_tree(1, 0).next_u64(),
-            Rng::for_tree(1, 1).next_u64()
-        );
-        assert_ne!(
-            Rng::for_tree(0, 1).next_u64(),
-            Rng::for_tree(1, 1).next_u64()
-        );
     }
 
     #[test]
