@@ -183,7 +183,7 @@ if [ -n "$replay" ] && [ "$code" -eq 1 ]; then
     if "$bin" gen-tests --help >/dev/null 2>&1; then
         mkdir -p -- "$replay_dir"
         set +e
-        "$bin" gen-tests --framework "$replay_framework" --out "$replay_dir" -- "${files[@]}"
+        "$bin" gen-tests --framework "$replay_framework" --output "$replay_dir" -- "${files[@]}"
         replay_code=$?
         set -e
         if [ "$replay_code" -ne 0 ]; then

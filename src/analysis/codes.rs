@@ -315,9 +315,10 @@ impl Code {
         Code::Custom(info)
     }
 
-    /// Where the code is documented (an anchor of docs/report-json.md).
+    /// Where a built-in code is documented: its section of docs/codes.md
+    /// (GitHub's anchor of the heading `` `data-race` `` is `data-race`).
     pub fn doc_anchor(self) -> String {
-        format!("docs/report-json.md#{}", self.as_str())
+        format!("docs/codes.md#{}", self.as_str())
     }
 }
 
@@ -380,6 +381,42 @@ mod tests {
         assert_eq!(names.len(), Code::BUILTIN.len(), "rule names are unique");
         for code in Code::BUILTIN {
             assert_eq!(Code::builtin(code.as_str()), Some(code));
+        }
+    }
+
+    #[test]
+    fn every_code_has_its_section_in_docs_codes_md() {
+        let page = include_str!("../../docs/codes.md");
+        for code in Code::BUILTIN {
+            let info = code.info();
+            let anchor = code.doc_anchor();
+            let (file, fragment) = anchor.split_once('#').unwrap();
+            assert_eq!((file, fragment), ("docs/codes.md", info.code));
+            let heading = format!("\n## `{}`\n", info.code);
+            let start = page
+                .find(&heading)
+                .unwrap_or_else(|| panic!("no section for {}", info.code));
+            let section = &page[start + heading.len()..];
+            let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+            assert!(section.contains(info.title), "{}: title", info.code);
+            assert!(
+                section.contains(info.description),
+                "{}: description",
+                info.code
+            );
+            assert!(
+                section.contains(&format!("- help: {}", info.help)),
+                "{}: help",
+                info.code
+            );
+            assert!(
+                section.contains(&format!(
+                    "default severity: `{}`",
+                    info.default_level.as_str()
+                )),
+                "{}: severity",
+                info.code
+            );
         }
     }
 
