@@ -21,7 +21,7 @@ RESULTS="$BENCH_DIR/results.tsv"
 
 [ -x /usr/bin/time ] || { echo "bench/run.sh needs GNU time: apt-get install time" >&2; exit 2; }
 mkdir -p "$BENCH_DIR"
-cargo build --release --quiet -p causeway -p causeway-bench
+cargo build --release --quiet -p causeway-debugger -p causeway-bench
 # Wherever cargo builds (CARGO_TARGET_DIR or build.target-dir may move it).
 TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 CAUSEWAY=$TARGET/release/causeway

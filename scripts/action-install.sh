@@ -8,7 +8,9 @@
 #
 # CAUSEWAY_VERSION (the action's `version` input) is one of
 #   source   build the action's own checkout ($GITHUB_ACTION_PATH) with cargo
-#   X.Y.Z    install that version from crates.io with cargo
+#   X.Y.Z    install that release with cargo, from the action's own
+#            repository at tag vX.Y.Z (the crate is not on crates.io: the
+#            name `causeway` there is another project's)
 #   path     use the causeway already on PATH
 # It is checked against these forms before use and only ever passed to cargo
 # as one argument.
@@ -84,7 +86,11 @@ install)
         if [ "$version" = source ]; then
             cargo install --locked --root "$root" --path "$action_path"
         else
-            cargo install --locked --root "$root" --version "$version" causeway
+            repository=${CAUSEWAY_REPOSITORY:-}
+            [[ $repository =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] ||
+                fail "version $version is installed from the action's repository, which is not known here; use version: source"
+            cargo install --locked --root "$root" \
+                --git "${GITHUB_SERVER_URL:-https://github.com}/$repository" --tag "v$version" causeway-debugger
         fi
     fi
     : "${GITHUB_PATH:?GITHUB_PATH must name the PATH file of the job}"

@@ -57,6 +57,24 @@ pub enum Command {
     /// in the report failed, 1 it holds failing findings, 2 could not read
     /// or write.
     Report(ReportArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `causeway completions bash > ~/.local/share/bash-completion/completions/causeway`,
+    /// or `causeway completions zsh > "${fpath[1]}/_causeway"`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: causeway(1) and one per subcommand.
+    ///
+    /// For example `causeway man -o ~/.local/share/man/man1`; without `-o`,
+    /// causeway(1) goes to standard output.
+    Man {
+        /// The directory to write causeway.1 and causeway-SUBCOMMAND.1 into.
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

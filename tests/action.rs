@@ -521,4 +521,57 @@ fn the_install_step_checks_version_and_keys_the_cache() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+
+    // A release comes from the action's own repository at its tag, never
+    // from crates.io, where the name belongs to another project. A stand-in
+    // cargo records what it was asked.
+    let fake = dir.path().join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let log = dir.path().join("cargo-args");
+    std::fs::write(
+        fake.join("cargo"),
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", log.display()),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(fake.join("cargo"))
+        .status()
+        .unwrap();
+    let install = |repository: &str| {
+        Command::new("bash")
+            .arg(root().join("scripts/action-install.sh"))
+            .arg("install")
+            .env("CAUSEWAY_VERSION", "0.1.0")
+            .env("CAUSEWAY_REPOSITORY", repository)
+            .env("CAUSEWAY_INSTALL_ROOT", dir.path().join("root"))
+            .env("GITHUB_PATH", dir.path().join("github-path"))
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("PATH", format!("{}:/usr/bin:/bin", fake.display()))
+            .output()
+            .unwrap()
+    };
+    let out = install("acme/causeway");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let args = std::fs::read_to_string(&log).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert!(
+        args.windows(4).any(|w| w
+            == [
+                "--git",
+                "https://github.com/acme/causeway",
+                "--tag",
+                "v0.1.0"
+            ]),
+        "{args:?}"
+    );
+    assert_eq!(args.last(), Some(&"causeway-debugger"), "{args:?}");
+    assert!(!args.contains(&"--version"), "{args:?}");
+    let out = install("");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("use version: source"));
 }

@@ -908,3 +908,64 @@ fn an_output_that_cannot_be_written_fails_before_the_analysis() {
         stderr(&out)
     );
 }
+
+#[test]
+fn inputs_that_are_no_trace_get_errors_a_newcomer_can_act_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&["analyze", "fixtures/"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(
+            "fixtures/: is a directory; give the trace files inside it (e.g. fixtures/*.jsonl)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let mut noise = vec![0u8, 159, 146, 150];
+    noise.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));
+    let binary = temp_file(dir.path(), "image.jsonl", &noise);
+    let out = causeway(&["analyze", binary.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("does not look like text"),
+        "{}",
+        stderr(&out)
+    );
+    let one_bad = temp_file(dir.path(), "one.jsonl", b"{\"x\": 1}\n");
+    let out = causeway(&["analyze", one_bad.to_str().unwrap()]);
+    assert!(stderr(&out).contains("(1 bad line)"), "{}", stderr(&out));
+    // validate lists what is wrong even when nothing is usable.
+    let out = causeway(&["validate", one_bad.to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("one.jsonl:1: missing field `id`"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn completions_and_man_pages_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = causeway(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}");
+        for sub in ["analyze", "gen-tests", "report", "validate"] {
+            assert!(stdout(&out).contains(sub), "{shell}: {sub}");
+        }
+    }
+    let out = causeway(&["man"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains(".TH causeway 1"), "{}", stdout(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&["man", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for page in [
+        "causeway.1",
+        "causeway-analyze.1",
+        "causeway-gen-tests.1",
+        "causeway-report.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+    }
+}

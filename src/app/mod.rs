@@ -74,6 +74,12 @@ impl AppError {
             AppError::Ingest(IngestError::NothingImported { .. }) => Some(
                 "`causeway validate FILE` lists the problems; `--input-format` overrides the format told from the content",
             ),
+            AppError::Ingest(IngestError::Directory { .. }) => {
+                Some("several files form one recording: `causeway analyze DIR/*.jsonl`")
+            }
+            AppError::Ingest(IngestError::Binary { .. }) => Some(
+                "record with a Causeway recorder, or convert another tool's export with `causeway convert`",
+            ),
             AppError::Ingest(IngestError::Empty { .. }) => {
                 Some("was the recorder stopped before it wrote anything?")
             }
@@ -120,6 +126,20 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
         }),
         Command::Convert(args) => convert(args, stdout),
         Command::Report(args) => report(args, stdout),
+        Command::Completions { shell } => {
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "causeway", stdout);
+            Ok(Outcome {
+                exit_code: exit_code::CLEAN,
+                timings: None,
+                messages: Vec::new(),
+            })
+        }
+        Command::Man { output } => man(output.as_deref(), stdout).map(|()| Outcome {
+            exit_code: exit_code::CLEAN,
+            timings: None,
+            messages: Vec::new(),
+        }),
         Command::GenTests(args) => gen_tests::gen_tests(args, stdout).map(|()| Outcome {
             exit_code: exit_code::CLEAN,
             timings: None,
@@ -195,7 +215,30 @@ fn report(args: ReportArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError>
 }
 
 fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> {
-    let rec = load(&args.files, &args.input.options())?;
+    let rec = match load(&args.files, &args.input.options()) {
+        // Nothing to analyze, but every line's problem to list.
+        Err(IngestError::NoGoodLine {
+            path,
+            bad,
+            problems,
+        }) => {
+            let path = crate::report::printable(&path).into_owned();
+            for (line, message) in &problems {
+                writeln!(
+                    stdout,
+                    "error: {path}:{line}: {}",
+                    crate::report::printable(message)
+                )?;
+            }
+            writeln!(
+                stdout,
+                "{path}: no line could be used ({bad} bad line{})",
+                if bad == 1 { "" } else { "s" }
+            )?;
+            return Ok(exit_code::FINDINGS);
+        }
+        other => other?,
+    };
     let mut problems = 0u64;
     for d in &rec.diagnostics {
         let counts = args.strict || d.severity == crate::model::Severity::Error;
@@ -211,9 +254,10 @@ fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> 
     }
     writeln!(
         stdout,
-        "{} events, {} bad lines, {} warnings in {} file{}",
+        "{} events, {} bad line{}, {} warnings in {} file{}",
         rec.events.len(),
         rec.bad_lines,
+        if rec.bad_lines == 1 { "" } else { "s" },
         rec.diagnostics.len() as u64
             - rec
                 .diagnostics
@@ -228,6 +272,29 @@ fn validate(args: ValidateArgs, stdout: &mut dyn Write) -> Result<u8, AppError> 
     } else {
         exit_code::CLEAN
     })
+}
+
+/// causeway(1) on standard output, or it and a page per subcommand
+/// (`causeway-analyze.1`, ...) into a directory.
+fn man(dir: Option<&std::path::Path>, stdout: &mut dyn Write) -> Result<(), AppError> {
+    let command = <crate::cli::Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        clap_mangen::Man::new(command).render(stdout)?;
+        return Ok(());
+    };
+    let write = |name: String, page: clap::Command| -> Result<(), AppError> {
+        let path = dir.join(format!("{name}.1"));
+        let mut text = Vec::new();
+        clap_mangen::Man::new(page).title(name).render(&mut text)?;
+        std::fs::write(&path, text).map_err(|source| AppError::Output {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    for sub in command.get_subcommands() {
+        write(format!("causeway-{}", sub.get_name()), sub.clone())?;
+    }
+    write("causeway".to_string(), command)
 }
 
 fn train(args: TrainArgs, stdout: &mut dyn Write) -> Result<(), AppError> {

@@ -358,6 +358,19 @@ impl Builder {
         Ok(self.rec)
     }
 
+    /// The errors reported for one file's lines, in line order.
+    pub(super) fn problems_of(&self, file: u32) -> Vec<(u32, String)> {
+        let mut problems: Vec<(u32, String)> = self
+            .rec
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == file && d.severity == Severity::Error)
+            .map(|d| (d.line, d.message.clone()))
+            .collect();
+        problems.sort_by_key(|p| p.0);
+        problems
+    }
+
     fn check_every_file_kept_an_event(&self) -> Result<(), IngestError> {
         let mut kept = vec![0u64; self.rec.files.len()];
         for event in &self.rec.events {
@@ -374,6 +387,7 @@ impl Builder {
                 Err(IngestError::NoGoodLine {
                     path: self.rec.files[file].path.clone(),
                     bad,
+                    problems: self.problems_of(file as u32),
                 })
             }
             None => Ok(()),
@@ -740,7 +754,7 @@ mod tests {
             ("second.jsonl".into(), format!("{line}\n").into_bytes()),
         ]);
         match result {
-            Err(crate::ingest::IngestError::NoGoodLine { path, bad }) => {
+            Err(crate::ingest::IngestError::NoGoodLine { path, bad, .. }) => {
                 assert_eq!(path, "second.jsonl");
                 assert_eq!(bad, 1);
             }

@@ -38,8 +38,19 @@ pub enum IngestError {
     Empty { path: String },
     #[error("{path}: {problem}")]
     Undecodable { path: String, problem: String },
-    #[error("{path}: no line could be used ({bad} bad lines)")]
-    NoGoodLine { path: String, bad: u64 },
+    #[error("{path}: no line could be used ({bad} bad line{})", if *.bad == 1 { "" } else { "s" })]
+    NoGoodLine {
+        path: String,
+        bad: u64,
+        /// Each bad line's number and what is wrong with it, in line order.
+        problems: Vec<(u32, String)>,
+    },
+    #[error("{path}: is a directory; give the trace files inside it (e.g. {glob})")]
+    Directory { path: String, glob: String },
+    #[error(
+        "{path}: does not look like text ({why}); a trace is JSON Lines, optionally gzip- or zstd-compressed"
+    )]
+    Binary { path: String, why: &'static str },
     #[error("{path}: no event could be imported from this {format} file ({errors} errors)")]
     NothingImported {
         path: String,
@@ -98,6 +109,10 @@ pub fn load_with(
             path: name.clone(),
             source,
         };
+        if path.is_dir() {
+            let glob = format!("{}/*.jsonl", name.trim_end_matches(['/', '\\']));
+            return Err(IngestError::Directory { path: name, glob });
+        }
         let opened = source::open_file(path).map_err(unreadable)?;
         let reader = match import::route(opened.reader, &name, options).map_err(unreadable)? {
             import::Routed::Causeway(reader) => reader,
@@ -115,7 +130,17 @@ pub fn load_with(
             stored_bytes_read: Some(opened.stored_bytes_read),
             known_problem: None,
         };
-        add_input(&mut builder, input, progress)?;
+        match add_input(&mut builder, input, progress) {
+            // Nothing usable in a file that is not text: say so, rather
+            // than list every line of noise.
+            Err(IngestError::NoGoodLine { .. }) if let Some(why) = not_text(path) => {
+                return Err(IngestError::Binary {
+                    path: path.display().to_string(),
+                    why,
+                });
+            }
+            result => result?,
+        }
     }
     progress.finish();
     builder.finish()
@@ -248,7 +273,30 @@ fn add_input(
         return Err(IngestError::Empty { path: name });
     }
     if builder.event_count() == events_before {
-        return Err(IngestError::NoGoodLine { path: name, bad });
+        return Err(IngestError::NoGoodLine {
+            problems: builder.problems_of(file),
+            path: name,
+            bad,
+        });
     }
     Ok(())
+}
+
+/// Why a file does not look like text, judged on its first bytes once
+/// decompressed: NUL bytes (which JSON text never holds raw), or bytes that
+/// are not UTF-8.
+fn not_text(path: &std::path::Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(8192);
+    let opened = source::open_file(path).ok()?;
+    opened.reader.take(8192).read_to_end(&mut head).ok()?;
+    if head.contains(&0) {
+        return Some("it holds NUL bytes");
+    }
+    match std::str::from_utf8(&head) {
+        Ok(_) => None,
+        // A multi-byte character cut at the end of the sample is fine.
+        Err(e) if e.error_len().is_none() => None,
+        Err(_) => Some("it is not UTF-8"),
+    }
 }
