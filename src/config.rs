@@ -7,6 +7,8 @@
 //! baseline = "causeway-baseline.json"   # relative to this file (--baseline wins)
 //! seed = 42                        # seeds the isolation forest (outliers)
 //! redact = ["(?i)bearer [a-z0-9._~+/-]+"]   # regexes; matches become [redacted]
+//! third-party = ["vendor/"]        # path fragments of code that is not yours,
+//!                                  # besides site-packages, node_modules, ...
 //!
 //! [severity]                       # per code: error | warning | note | off
 //! exception = "warning"
@@ -70,6 +72,8 @@ struct RawConfig {
     baseline: Option<String>,
     #[serde(default)]
     redact: Vec<Spanned<String>>,
+    #[serde(default)]
+    third_party: Vec<String>,
     #[serde(default)]
     severity: SeverityTable,
     #[serde(default)]
@@ -164,6 +168,9 @@ pub struct Config {
     severity: SeverityTable,
     ignore: Vec<IgnoreRule>,
     redact: Vec<Regex>,
+    /// Path fragments of third-party code besides the built-in ones: a race
+    /// there is shown at the user's frame that called into it.
+    pub third_party: Vec<String>,
 }
 
 impl Config {
@@ -266,6 +273,7 @@ impl Config {
             severity: raw.severity,
             ignore,
             redact,
+            third_party: raw.third_party,
         })
     }
 
@@ -273,6 +281,7 @@ impl Config {
     /// severity `off` name, sets each finding's severity, and redacts. Does
     /// not decide what fails: see [`Report::settle`].
     pub fn apply(&self, report: &mut Report) {
+        report.third_party = self.third_party.clone();
         report.retain_findings(|head| {
             self.severity.get(head.code.as_str()) != Some(Setting::Off)
                 && !self.ignore.iter().any(|rule| rule.matches(head))
@@ -294,6 +303,9 @@ impl Config {
                 }
             });
         }
+        // Sites come from the findings as they now are: kept, redacted and
+        // judged with this config's third-party list.
+        report.regroup_sites();
     }
 }
 

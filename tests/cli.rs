@@ -234,12 +234,14 @@ fn control_characters_from_the_trace_never_reach_the_terminal() {
 
 #[test]
 fn a_closed_pipe_is_not_an_error() {
-    // Enough races that the report overflows the pipe buffer.
+    // Enough races, each at its own pair of lines (one site each), that
+    // the report overflows the pipe buffer.
     let mut trace = String::new();
     for i in 0..3000 {
         for (n, thread) in ["t1", "t2"].iter().enumerate() {
+            let line = 2 * i + n + 1;
             trace.push_str(&format!(
-                "{{\"id\":\"{i}-{n}\",\"trace_id\":\"t\",\"timestamp\":\"2026-11-26T10:00:00Z\",\"kind\":\"state_write\",\"metadata\":{{\"thread\":\"{thread}\",\"variable\":\"v{i}\",\"file\":\"a.py\",\"line\":{n}}}}}\n"
+                "{{\"id\":\"{i}-{n}\",\"trace_id\":\"t\",\"timestamp\":\"2026-11-26T10:00:00Z\",\"kind\":\"state_write\",\"metadata\":{{\"thread\":\"{thread}\",\"variable\":\"v{i}\",\"file\":\"a.py\",\"line\":{line}}}}}\n"
             ));
         }
     }

@@ -25,16 +25,16 @@ pub struct GithubRenderer;
 
 impl Render for GithubRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let accepted = report
-            .findings
+        let shown = report.shown();
+        let accepted = shown
             .iter()
             .filter(|f| f.head.baseline == Some(BaselineState::Unchanged))
             .count();
         let mut notices = 0;
         for level in [Level::Error, Level::Warning, Level::Note] {
-            let mut findings: Vec<&Finding> = report
-                .findings
+            let mut findings: Vec<&Finding> = shown
                 .iter()
+                .map(|f| &**f)
                 .filter(|f| {
                     f.head.severity == level && f.head.baseline != Some(BaselineState::Unchanged)
                 })
@@ -123,9 +123,10 @@ impl Render for GithubRenderer {
         let s = &report.summary;
         writeln!(
             out,
-            "causeway: {} race group{}, {} error{}, {} anomal{}, {} failing finding{}{}{} in {} event{}",
+            "causeway: {} race group{}{}, {} error{}, {} anomal{}, {} failing finding{}{}{} in {} event{}",
             s.races,
             if s.races == 1 { "" } else { "s" },
+            super::text::sites_clause(s),
             s.errors,
             if s.errors == 1 { "" } else { "s" },
             s.anomalies,

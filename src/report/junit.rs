@@ -31,7 +31,8 @@ impl Render for JunitRenderer {
             .collect();
         let mut suite = TestSuite::new(format!("causeway analyze {}", inputs.join(" ")));
         let mut seen: HashMap<String, u32> = HashMap::new();
-        for finding in &report.findings {
+        for finding in report.shown() {
+            let finding = &*finding;
             let head = &finding.head;
             let mut name = test_name(finding);
             let count = seen.entry(name.clone()).or_insert(0);

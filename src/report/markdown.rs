@@ -10,7 +10,7 @@
 //! text report.
 
 use super::escape::{html, markdown as md};
-use super::{Access, BaselineState, ErrorReport, Head, Level, Race, Render, Report, Step};
+use super::{Access, BaselineState, Body, ErrorReport, Head, Level, Race, Render, Report, Step};
 use std::io::{self, Write};
 
 /// Findings listed per table before the rest are counted.
@@ -45,6 +45,13 @@ impl Render for MarkdownRenderer {
         writeln!(out, "| | count |")?;
         writeln!(out, "|---|---:|")?;
         writeln!(out, "| race groups | {} |", s.races)?;
+        if s.race_sites != s.races {
+            writeln!(
+                out,
+                "| race sites (pairs of code locations) | {} |",
+                s.race_sites
+            )?;
+        }
         writeln!(out, "| racy events | {} |", s.racy_events)?;
         writeln!(out, "| errors | {} |", s.errors)?;
         writeln!(out, "| anomalies | {} |", s.anomalies)?;
@@ -62,7 +69,14 @@ impl Render for MarkdownRenderer {
         writeln!(out, "| bad input lines | {} |", s.bad_lines)?;
         writeln!(out)?;
 
-        let races: Vec<(&Head, &Race)> = report.races().collect();
+        let shown = report.shown();
+        let races: Vec<(&Head, &Race)> = shown
+            .iter()
+            .filter_map(|f| match &f.body {
+                Body::Race(race) => Some((&f.head, &**race)),
+                _ => None,
+            })
+            .collect();
         if !races.is_empty() {
             writeln!(out, "### Data races")?;
             writeln!(out)?;

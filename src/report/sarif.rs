@@ -237,7 +237,7 @@ fn run(report: &Report) -> Run {
         })
         .collect();
     let results = report
-        .findings
+        .shown()
         .iter()
         .map(|finding| result(finding, &infos))
         .collect();

@@ -250,8 +250,8 @@ impl TextRenderer {
 
 impl Render for TextRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        for finding in &report.findings {
-            self.finding(out, finding)?;
+        for finding in report.shown() {
+            self.finding(out, &finding)?;
         }
         self.diagnostics(out, &report.diagnostics)?;
         if let Some(baseline) = &report.baseline {
@@ -289,9 +289,10 @@ impl Render for TextRenderer {
             self.paint(
                 ERROR,
                 &format!(
-                    "{} race group{}",
+                    "{} race group{}{}",
                     s.races,
-                    if s.races == 1 { "" } else { "s" }
+                    if s.races == 1 { "" } else { "s" },
+                    sites_clause(s)
                 ),
             )
         };
@@ -333,5 +334,19 @@ fn compact(value: &serde_json::Value) -> String {
     } else {
         let cut: String = text.chars().take(LIMIT).collect();
         format!("{cut}…")
+    }
+}
+
+/// ` at 3 sites`, when the race groups are at fewer pairs of code
+/// locations than there are groups (one variable per key, say).
+pub(super) fn sites_clause(s: &super::Summary) -> String {
+    if s.race_sites == s.races {
+        String::new()
+    } else {
+        format!(
+            " at {} site{}",
+            s.race_sites,
+            if s.race_sites == 1 { "" } else { "s" }
+        )
     }
 }

@@ -113,6 +113,7 @@ impl Report {
                 traces: rec.trace_count as u64,
                 bad_lines: rec.bad_lines,
                 races: analysis.races.groups.len() as u64,
+                race_sites: 0,
                 racy_events: analysis.races.racy_events,
                 anomalies: analysis.anomalies.len() as u64,
                 errors: analysis.errors.len() as u64,
@@ -127,9 +128,12 @@ impl Report {
                 ignored: 0,
             },
             findings,
+            sites: Vec::new(),
+            third_party: Vec::new(),
             diagnostics,
             baseline: None,
         };
+        report.regroup_sites();
         report.settle(FailOn::Race);
         report
     }

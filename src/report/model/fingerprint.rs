@@ -23,13 +23,13 @@ pub(super) fn fingerprint_all(findings: &mut [Finding]) {
 
 /// The part of a location that survives code moving within a file: the
 /// file of `file:line`, or the whole location (a function, `<unknown>`).
-fn stable_place(location: &str) -> &str {
+pub(super) fn stable_place(location: &str) -> &str {
     split_location(location).map_or(location, |(file, _)| file)
 }
 
 /// 64-bit FNV-1a, written out so that fingerprints never change with a
 /// library version.
-fn fnv1a(text: &str) -> u64 {
+pub(super) fn fnv1a(text: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.bytes() {
         hash ^= u64::from(byte);

@@ -8,8 +8,10 @@
 mod build;
 mod fingerprint;
 mod redact;
+mod sites;
 mod wire;
 
+pub use sites::{DEFAULT_THIRD_PARTY, RaceSite, is_third_party};
 pub use wire::ReadError;
 
 use crate::analysis::codes::{Code, FailOn, Level};
@@ -27,6 +29,11 @@ pub struct Report {
     pub summary: Summary,
     /// Every finding in report order: races, errors, anomalies.
     pub findings: Vec<Finding>,
+    /// The race findings by pair of code locations (see [`sites`]).
+    pub sites: Vec<RaceSite>,
+    /// Path fragments of third-party code besides the defaults, from
+    /// causeway.toml; they decide the sites' primary locations.
+    pub third_party: Vec<String>,
     pub diagnostics: Vec<DiagnosticEntry>,
     /// The comparison with `--baseline`, when one was given.
     pub baseline: Option<BaselineSummary>,
@@ -38,6 +45,9 @@ pub struct Summary {
     pub traces: u64,
     pub bad_lines: u64,
     pub races: u64,
+    /// Pairs of code locations where races are (see `race_sites`).
+    #[serde(default)]
+    pub race_sites: u64,
     pub racy_events: u64,
     pub anomalies: u64,
     pub errors: u64,
@@ -403,6 +413,31 @@ impl Report {
                 && head.code.info().rank >= fail_on;
         }
         self.summary.failing = self.findings.iter().filter(|f| f.head.fails).count() as u64;
+        sites::settle_sites(&mut self.sites, &self.findings);
+    }
+
+    /// Groups the race findings into sites again (after findings were
+    /// dropped, or the third-party list changed).
+    pub fn regroup_sites(&mut self) {
+        self.sites = sites::race_sites(&self.findings, &self.third_party);
+        self.summary.race_sites = self.sites.len() as u64;
+    }
+
+    /// The findings as the formats other than JSON show them: one per race
+    /// site (its first group, with the site's pattern, place and policy),
+    /// then the errors and anomalies.
+    pub fn shown(&self) -> Vec<std::borrow::Cow<'_, Finding>> {
+        let sites = self
+            .sites
+            .iter()
+            .filter_map(|site| sites::site_finding(site, &self.findings))
+            .map(std::borrow::Cow::Owned);
+        let rest = self
+            .findings
+            .iter()
+            .filter(|f| !matches!(f.body, Body::Race(_)))
+            .map(std::borrow::Cow::Borrowed);
+        sites.chain(rest).collect()
     }
 
     /// Drops the findings `keep` rejects, keeping the summary's counts in
@@ -416,6 +451,7 @@ impl Report {
         self.summary.errors = self.errors().count() as u64;
         self.summary.anomalies = self.anomalies().count() as u64;
         self.summary.ignored += dropped;
+        self.regroup_sites();
         dropped
     }
 

@@ -4,6 +4,7 @@
 //! back into a [`Report`] (`causeway report FILE.json`), whose heads are
 //! derived from the bodies again.
 
+use super::sites::{self, RaceSite};
 use super::{
     Anomaly, BaselineState, BaselineSummary, Body, DiagnosticEntry, ErrorReport, Finding,
     REPORT_VERSION, Race, Report, Summary,
@@ -46,6 +47,7 @@ struct WireReportRef<'a> {
     inputs: &'a [String],
     summary: &'a Summary,
     races: Vec<WireFindingRef<'a, Race>>,
+    race_sites: &'a [RaceSite],
     anomalies: Vec<WireFindingRef<'a, Anomaly>>,
     errors: Vec<WireFindingRef<'a, ErrorReport>>,
     diagnostics: &'a [DiagnosticEntry],
@@ -59,6 +61,9 @@ struct WireReport {
     inputs: Vec<String>,
     summary: Summary,
     races: Vec<WireFinding<Race>>,
+    /// Absent from reports of older versions, which had no sites.
+    #[serde(default)]
+    race_sites: Option<Vec<RaceSite>>,
     anomalies: Vec<WireFinding<Anomaly>>,
     errors: Vec<WireFinding<ErrorReport>>,
     diagnostics: Vec<DiagnosticEntry>,
@@ -85,6 +90,7 @@ impl Serialize for Report {
             inputs: &self.inputs,
             summary: &self.summary,
             races: Vec::new(),
+            race_sites: &self.sites,
             anomalies: Vec::new(),
             errors: Vec::new(),
             diagnostics: &self.diagnostics,
@@ -155,13 +161,29 @@ impl Report {
             .chain(read(wire.errors, Body::Error))
             .chain(read(wire.anomalies, Body::Anomaly))
             .collect();
-        Ok(Report {
+        let mut report = Report {
             version: wire.version,
             inputs: wire.inputs,
             summary: wire.summary,
             findings,
+            sites: Vec::new(),
+            third_party: Vec::new(),
             diagnostics: wire.diagnostics,
             baseline: wire.baseline,
-        })
+        };
+        // The groups are read back; a saved site keeps its primary pair,
+        // which came from the third-party list of the run that wrote it.
+        let saved = wire.race_sites.unwrap_or_default();
+        report.regroup_sites();
+        for site in &mut report.sites {
+            if let Some(saved) = saved
+                .iter()
+                .find(|s| s.service == site.service && s.locations == site.locations)
+            {
+                site.primary = saved.primary.clone();
+            }
+        }
+        sites::settle_sites(&mut report.sites, &report.findings);
+        Ok(report)
     }
 }
