@@ -22,7 +22,8 @@ import operator
 import types
 from typing import Any, Dict, List, Tuple
 
-from .recorder import DISPLAY_BY_RUNTIME, DISPLAY_NAMES, MISSING, RECORDER, Site
+from .containers import CONTAINERS, operation
+from .recorder import DISPLAY_BY_RUNTIME, DISPLAY_NAMES, MISSING, RECORDER, Recorder, Site
 
 #: Helper names, in the order `bind` returns them (the rewriter imports this).
 HELPERS: Tuple[str, ...] = (
@@ -44,6 +45,9 @@ HELPERS: Tuple[str, ...] = (
     "_cw_ret",
     "_cw_fail",
     "_cw_aw",
+    "_cw_mb",
+    "_cw_rd",
+    "_cw_ct",
 )
 
 #: In-place operators by the index the rewriter writes (ast operator class name).
@@ -109,6 +113,33 @@ def _old_item(obj: Any, key: Any) -> Any:
     if cls is list and type(key) is int and -len(obj) <= key < len(obj):
         return obj[key]
     return MISSING
+
+
+def _recorded_python(method: Any) -> bool:
+    """A method written in Python in a rewritten module: its own code
+    records the accesses it makes."""
+    function = getattr(method, "__func__", None)
+    return function is not None and "__causeway__" in getattr(function, "__globals__", ())
+
+
+def _container_call(recorder: Recorder, obj: Any, method: Any, name: str, op: Any, site: Site) -> Any:
+    """`method` (a bound method of container `obj`) that records, once it
+    returned or raised, what it did to `obj`. A call that raised only read
+    the container (`d.pop(missing)`, `items.remove(absent)`)."""
+    keyed = op.keyed
+    writes = op.writes
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        key = args[0] if args else None
+        try:
+            result = method(*args, **kwargs)
+        except BaseException:
+            recorder.container_access(obj, name, False, keyed and bool(args), key, MISSING, site)
+            raise
+        recorder.container_access(obj, name, writes, keyed and bool(args), key, result, site)
+        return result
+
+    return call
 
 
 def bind(token: str) -> tuple:
@@ -224,7 +255,37 @@ def bind(token: str) -> tuple:
         if frame is not None:
             recorder.call_fail(frame, error)
 
-    return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await)
+    def mb(obj: Any, name: str, site: int) -> Any:
+        # `obj.name(...)` where `name` may be a container method: the
+        # bound method, or one that records what the call does.
+        method = getattr(obj, name)
+        if recorder.active:
+            receiver = obj
+            op = operation(type(obj), name)
+            if op is None and type(obj) is super:
+                # `super().append(x)` in a list subclass changes the list.
+                receiver = getattr(obj, "__self__", None)
+                op = operation(type(receiver), name)
+            if op is not None and not _recorded_python(method):
+                return _container_call(recorder, receiver, method, name, op, sites[site])
+        return method
+
+    def rd(value: Any, site: int) -> Any:
+        # The argument of `len(x)`, `sorted(x)`, ... or the iterable of a
+        # `for`: a read of the contents when it is a container.
+        if recorder.active and (type(value) in CONTAINERS or isinstance(value, CONTAINERS)):
+            recorder.container_access(value, sites[site].name, False, False, None, None, sites[site])
+        return value
+
+    def ct(item: Any, container: Any, site: int) -> bool:
+        # `item in container`: a read of the entry of a dict, of the
+        # contents of any other container.
+        result = item in container
+        if recorder.active and (type(container) in CONTAINERS or isinstance(container, CONTAINERS)):
+            recorder.container_access(container, "__contains__", False, isinstance(container, dict), item, result, sites[site])
+        return result
+
+    return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await, mb, rd, ct)
 
 
 def is_rewritten(module: types.ModuleType) -> bool:

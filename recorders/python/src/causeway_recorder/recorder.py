@@ -132,6 +132,7 @@ class Recorder:
         #: Module name -> names of its state globals, for `module.attr` reads.
         self.module_state: Dict[str, frozenset] = {}
         self._paths: Dict[tuple, str] = {}
+        self._location_sites: Dict[tuple, Site] = {}
         #: The name a script run as `__main__` goes by in events (its file's stem).
         self.main_module: Optional[str] = None
 
@@ -407,6 +408,53 @@ class Recorder:
             return
         self.objects.alias(value, variable)
         self._write(line, variable, key, value, old, site)
+
+    def _contents_variable(self, obj: Any) -> Optional[str]:
+        """`NAME[:]`, the contents of a container as a whole (containers.py)."""
+        if type(obj) in CONTAINER_TYPES and not self.objects.can_pin(obj):
+            return None
+        return f"{self.objects.label(obj)}[:]"
+
+    def container_access(self, obj: Any, operation: str, write: bool, keyed: bool, key: Any, result: Any, site: Site) -> None:
+        """A method call, iteration, `in` or `len()` on a builtin container
+        (see containers.py): a read or a write of one entry (`keyed`, the
+        variable of `obj[key]`) or of the contents (`NAME[:]`). `result`
+        is what the call returned (MISSING when it raised); the event
+        carries the method's name as `operation`."""
+        line = self._usable_line()
+        if line is None:
+            return
+        variable = self._item_variable(obj, key) if keyed else self._contents_variable(obj)
+        if variable is None:
+            return
+        if not keyed:
+            value_text = self._size_text(obj)
+        elif result is _MISSING:
+            value_text = "null"
+        elif write and operation == "pop":
+            value_text = 'null,"old_value":' + self._json(line, key, result)
+        else:
+            value_text = self._json(line, key, result)
+        fields = f',"variable":{quote(variable)},"value":{value_text}{site.where_text()},"operation":{quote(operation)}'
+        self.emit_text("state_write" if write else "state_read", line, fields, line.parent())
+
+    def site_at(self, location: dict) -> Site:
+        """A Site for a `user_location()` (events from patched functions)."""
+        key = (location.get("file", ""), location.get("line", 0), location.get("function", ""))
+        site = self._location_sites.get(key)
+        if site is None:
+            site = self._location_sites[key] = Site("", key[0], key[1], key[2])
+        return site
+
+    def _size_text(self, obj: Any) -> str:
+        """`{"$repr":"<list of 3 items>","$type":"list"}`: what a whole-
+        container access records as its value (cheap and safe while other
+        threads change the container)."""
+        try:
+            size = len(obj)
+        except Exception:
+            size = "?"
+        return dumps({"$repr": f"<{type(obj).__name__} of {size} items>", "$type": type_name(obj)})
 
     def _write(self, line: ExecLine, variable: str, name: Any, value: Any, old: Any, site: Site) -> None:
         text = self._json(line, name, value)
