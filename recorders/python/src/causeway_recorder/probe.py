@@ -99,19 +99,27 @@ def register(probe: ModuleProbe) -> None:
 
 def _old_attribute(obj: Any, name: str) -> Any:
     # Only the instance dict: looking further could run a property or
-    # __getattr__, which the original assignment would not have done.
-    namespace = getattr(obj, "__dict__", None)
-    if type(namespace) is dict:
-        return namespace.get(name, MISSING)
+    # __getattr__, which the original assignment would not have done. (An
+    # object without __dict__ may still answer through __getattr__, with
+    # any exception: that is not the program's to see.)
+    try:
+        namespace = getattr(obj, "__dict__", None)
+        if type(namespace) is dict:
+            return namespace.get(name, MISSING)
+    except Exception:
+        pass
     return MISSING
 
 
 def _old_item(obj: Any, key: Any) -> Any:
     cls = type(obj)
-    if cls is dict:
-        return obj.get(key, MISSING)
-    if cls is list and type(key) is int and -len(obj) <= key < len(obj):
-        return obj[key]
+    try:
+        if cls is dict:
+            return obj.get(key, MISSING)
+        if cls is list and type(key) is int and -len(obj) <= key < len(obj):
+            return obj[key]
+    except Exception:  # an unhashable key: the store itself will say so
+        pass
     return MISSING
 
 
@@ -134,9 +142,15 @@ def _container_call(recorder: Recorder, obj: Any, method: Any, name: str, op: An
         try:
             result = method(*args, **kwargs)
         except BaseException:
-            recorder.container_access(obj, name, False, keyed and bool(args), key, MISSING, site)
+            try:
+                recorder.container_access(obj, name, False, keyed and bool(args), key, MISSING, site)
+            except Exception as error:
+                recorder.internal_error(error)
             raise
-        recorder.container_access(obj, name, writes, keyed and bool(args), key, result, site)
+        try:
+            recorder.container_access(obj, name, writes, keyed and bool(args), key, result, site)
+        except Exception as error:
+            recorder.internal_error(error)
         return result
 
     return call
@@ -153,17 +167,27 @@ def bind(token: str) -> tuple:
     aug = _AUG_FUNCTIONS
     from .patches.aio import probe_await
 
+    # Every call into the recorder is guarded: whatever goes wrong in it is
+    # the recorder's problem (recorded by `fault`), never the program's.
+    fault = recorder.internal_error
+
     def ga(obj: Any, name: str, site: int) -> Any:
         value = getattr(obj, name)
         if recorder.active:
-            recorder.attr_read(obj, name, value, sites[site])
+            try:
+                recorder.attr_read(obj, name, value, sites[site])
+            except Exception as error:
+                fault(error)
         return value
 
     def sa(value: Any, obj: Any, name: str, site: int) -> Any:
         if recorder.active:
             old = _old_attribute(obj, name)
             setattr(obj, name, value)
-            recorder.attr_write(obj, name, value, old, sites[site])
+            try:
+                recorder.attr_write(obj, name, value, old, sites[site])
+            except Exception as error:
+                fault(error)
         else:
             setattr(obj, name, value)
         return value
@@ -171,24 +195,36 @@ def bind(token: str) -> tuple:
     def da(obj: Any, name: str, site: int) -> None:
         delattr(obj, name)
         if recorder.active:
-            recorder.attr_write(obj, name, None, MISSING, sites[site])
+            try:
+                recorder.attr_write(obj, name, None, MISSING, sites[site])
+            except Exception as error:
+                fault(error)
 
     def wa(obj: Any, name: str, site: int) -> None:
         # After a tuple assignment stored `obj.name`: record the value it holds.
         if recorder.active:
-            recorder.attr_write(obj, name, getattr(obj, name), MISSING, sites[site])
+            try:
+                recorder.attr_write(obj, name, getattr(obj, name), MISSING, sites[site])
+            except Exception as error:
+                fault(error)
 
     def gi(obj: Any, key: Any, site: int) -> Any:
         value = obj[key]
         if recorder.active:
-            recorder.item_read(obj, key, value, sites[site])
+            try:
+                recorder.item_read(obj, key, value, sites[site])
+            except Exception as error:
+                fault(error)
         return value
 
     def si(value: Any, obj: Any, key: Any, site: int) -> Any:
         if recorder.active:
             old = _old_item(obj, key)
             obj[key] = value
-            recorder.item_write(obj, key, value, old, sites[site])
+            try:
+                recorder.item_write(obj, key, value, old, sites[site])
+            except Exception as error:
+                fault(error)
         else:
             obj[key] = value
         return value
@@ -196,13 +232,19 @@ def bind(token: str) -> tuple:
     def di(obj: Any, key: Any, site: int) -> None:
         del obj[key]
         if recorder.active:
-            recorder.item_write(obj, key, None, MISSING, sites[site])
+            try:
+                recorder.item_write(obj, key, None, MISSING, sites[site])
+            except Exception as error:
+                fault(error)
 
     def aga(obj: Any, site: int) -> tuple:
         # `obj.name op= rhs`, first half: evaluate and read, before the rhs.
         value = getattr(obj, sites[site].name)
         if recorder.active:
-            recorder.attr_read(obj, sites[site].name, value, sites[site])
+            try:
+                recorder.attr_read(obj, sites[site].name, value, sites[site])
+            except Exception as error:
+                fault(error)
         return obj, value, site
 
     def asa(obj: Any, current: Any, site: int, rhs: Any, op: int) -> None:
@@ -210,71 +252,107 @@ def bind(token: str) -> tuple:
         result = aug[op](current, rhs)
         setattr(obj, name, result)
         if recorder.active:
-            recorder.attr_write(obj, name, result, current, sites[site])
+            try:
+                recorder.attr_write(obj, name, result, current, sites[site])
+            except Exception as error:
+                fault(error)
 
     def agi(obj: Any, key: Any, site: int) -> tuple:
         value = obj[key]
         if recorder.active:
-            recorder.item_read(obj, key, value, sites[site])
+            try:
+                recorder.item_read(obj, key, value, sites[site])
+            except Exception as error:
+                fault(error)
         return obj, key, value, site
 
     def asi(obj: Any, key: Any, current: Any, site: int, rhs: Any, op: int) -> None:
         result = aug[op](current, rhs)
         obj[key] = result
         if recorder.active:
-            recorder.item_write(obj, key, result, current, sites[site])
+            try:
+                recorder.item_write(obj, key, result, current, sites[site])
+            except Exception as error:
+                fault(error)
 
     def rn(value: Any, site: int) -> Any:
         if recorder.active:
-            recorder.name_read(value, sites[site])
+            try:
+                recorder.name_read(value, sites[site])
+            except Exception as error:
+                fault(error)
         return value
 
     def wn(value: Any, site: int) -> None:
         if recorder.active:
-            recorder.name_write(value, sites[site])
+            try:
+                recorder.name_write(value, sites[site])
+            except Exception as error:
+                fault(error)
 
     def augn(current: Any, rhs: Any, op: int, site: int) -> Any:
-        if recorder.active:
+        if not recorder.active:
+            return aug[op](current, rhs)
+        try:
             recorder.name_read(current, sites[site])
-            result = aug[op](current, rhs)
+        except Exception as error:
+            fault(error)
+        result = aug[op](current, rhs)
+        try:
             recorder.name_write(result, sites[site])
-            return result
-        return aug[op](current, rhs)
+        except Exception as error:
+            fault(error)
+        return result
 
     def enter(site: int, args: tuple, kwargs: Any) -> Any:
         if recorder.active:
-            return recorder.call_enter(sites[site], args, kwargs)
+            try:
+                return recorder.call_enter(sites[site], args, kwargs)
+            except Exception as error:
+                fault(error)
         return None
 
     def ret(frame: Any, value: Any) -> Any:
         if frame is not None:
-            recorder.call_return(frame, value)
+            try:
+                recorder.call_return(frame, value)
+            except Exception as error:
+                fault(error)
         return value
 
     def fail(frame: Any, error: BaseException) -> None:
         if frame is not None:
-            recorder.call_fail(frame, error)
+            try:
+                recorder.call_fail(frame, error)
+            except Exception as own:
+                fault(own)
 
     def mb(obj: Any, name: str, site: int) -> Any:
         # `obj.name(...)` where `name` may be a container method: the
         # bound method, or one that records what the call does.
         method = getattr(obj, name)
         if recorder.active:
-            receiver = obj
-            op = operation(type(obj), name)
-            if op is None and type(obj) is super:
-                # `super().append(x)` in a list subclass changes the list.
-                receiver = getattr(obj, "__self__", None)
-                op = operation(type(receiver), name)
-            if op is not None and not _recorded_python(method):
-                return _container_call(recorder, receiver, method, name, op, sites[site])
+            try:
+                receiver = obj
+                op = operation(type(obj), name)
+                if op is None and type(obj) is super:
+                    # `super().append(x)` in a list subclass changes the list.
+                    receiver = getattr(obj, "__self__", None)
+                    op = operation(type(receiver), name)
+                if op is not None and not _recorded_python(method):
+                    return _container_call(recorder, receiver, method, name, op, sites[site])
+            except Exception as error:
+                fault(error)
         return method
 
     def rd(value: Any, site: int) -> Any:
         # The argument of `len(x)`, `sorted(x)`, ... or the iterable of a
         # `for`: a read of the contents when it is a container.
         if recorder.active and (type(value) in CONTAINERS or isinstance(value, CONTAINERS)):
-            recorder.container_access(value, sites[site].name, False, False, None, None, sites[site])
+            try:
+                recorder.container_access(value, sites[site].name, False, False, None, None, sites[site])
+            except Exception as error:
+                fault(error)
         return value
 
     def ct(item: Any, container: Any, site: int) -> bool:
@@ -282,7 +360,10 @@ def bind(token: str) -> tuple:
         # contents of any other container.
         result = item in container
         if recorder.active and (type(container) in CONTAINERS or isinstance(container, CONTAINERS)):
-            recorder.container_access(container, "__contains__", False, isinstance(container, dict), item, result, sites[site])
+            try:
+                recorder.container_access(container, "__contains__", False, isinstance(container, dict), item, result, sites[site])
+            except Exception as error:
+                fault(error)
         return result
 
     return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await, mb, rd, ct)

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import functools
 import os
 import sys
 import time
+import traceback
 import types
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional
 
 from . import ids
 from .clocks import VectorClocks
@@ -35,7 +37,7 @@ from .config import RecorderConfig, compile_redaction
 from .jsontext import dumps, fields_text, quote
 from .lines import NAMES, ExecLine, current_line, forget_thread_state
 from .objects import CONTAINER_TYPES, ObjectRegistry
-from .values import SIMPLE_TYPES, ValueEncoder, type_name
+from .values import SIMPLE_TYPES, ValueEncoder, error_marker, type_name
 from .writer import TraceWriter
 
 _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -54,9 +56,27 @@ _BEHAVIOUR = (
     type,
 )
 _SIMPLE_KEYS = (str, int, float, bool, type(None))
+#: At most this many internal errors are written to the trace.
+_MAX_INTERNAL_ERRORS = 20
 _THREAD_LOCAL = _thread._local
 # What an attribute read is (Recorder._classify).
 _SKIP, _PLAIN, _MODULE, _CLASS = 0, 1, 2, 3
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A recorder entry point that the patched primitives call: an
+    exception inside it is the recorder's (see `Recorder.internal_error`),
+    never raised into the program."""
+
+    @functools.wraps(method)
+    def guarded(self: "Recorder", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            self.internal_error(error)
+            return None
+
+    return guarded
 
 
 class Site:
@@ -133,6 +153,8 @@ class Recorder:
         self.module_state: Dict[str, frozenset] = {}
         self._paths: Dict[tuple, str] = {}
         self._location_sites: Dict[tuple, Site] = {}
+        #: Exceptions raised inside the recorder and kept from the program.
+        self.internal_errors = 0
         #: The name a script run as `__main__` goes by in events (its file's stem).
         self.main_module: Optional[str] = None
 
@@ -160,6 +182,7 @@ class Recorder:
             self._clocks = VectorClocks(config.service) if config.clocks else None
             NAMES.reset()
             forget_thread_state()
+            self.internal_errors = 0
             self._writer = TraceWriter(out or config.out)
             self.active = True
         return self.trace_id
@@ -178,6 +201,12 @@ class Recorder:
             if writer is None:
                 return None
             writer.close()
+            if self.internal_errors:
+                print(
+                    f"causeway-recorder: {self.internal_errors} internal error(s) kept from the program; "
+                    f"the trace may miss events (see custom events causeway.recorder_error in {writer.path})",
+                    file=sys.stderr,
+                )
             return writer.path
         finally:
             if locked:
@@ -267,19 +296,43 @@ class Recorder:
         line.busy = True
         try:
             return self.encoder.named(name, value)
+        except Exception as error:
+            return error_marker(value, error)
         finally:
             line.busy = False
 
     def _json(self, line: ExecLine, name: Any, value: Any) -> str:
         """JSON text of a value; the line is marked busy only when encoding
-        may run the program's code (a `__repr__`)."""
+        may run the program's code (a `__repr__`). Never raises: a value
+        that cannot be encoded is an `$error` marker."""
         if type(value) in SIMPLE_TYPES:
             return self.encoder.json_named(name, value)
         line.busy = True
         try:
             return self.encoder.json_named(name, value)
+        except Exception as error:
+            return dumps(error_marker(value, error))
         finally:
             line.busy = False
+
+    def internal_error(self, error: BaseException) -> None:
+        """An exception inside the recorder: the program must not see it.
+        It costs the trace the event being made; the first few are written
+        as `custom` events named `causeway.recorder_error` (where in the
+        recorder, and what), and `end()` says how many there were."""
+        self.internal_errors += 1
+        if self.internal_errors > _MAX_INTERNAL_ERRORS:
+            return
+        try:
+            line = self._usable_line()
+            if line is None:
+                return
+            frames = traceback.extract_tb(error.__traceback__)
+            where = f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+            data = {"error_type": type(error).__name__, "message": str(error)[:200], "where": where}
+            self.emit("custom", line, {"name": "causeway.recorder_error", "data": data}, line.parent())
+        except Exception:
+            pass
 
     # -- state: attributes, items, names -------------------------------
 
@@ -561,6 +614,7 @@ class Recorder:
 
     # -- synchronization -----------------------------------------------
 
+    @_guarded
     def sync(self, kind: str, fields: dict, depth: int = 2, peer: Optional[ExecLine] = None) -> Optional[str]:
         """Record a synchronization event at the user's source location."""
         line = self._usable_line()
@@ -569,6 +623,7 @@ class Recorder:
         fields.update(user_location(depth + 1))
         return self.emit(kind, line, fields, line.parent(), peer=peer)
 
+    @_guarded
     def spawn(self, child: ExecLine, depth: int = 2) -> Optional[str]:
         """Record `async_spawn` of `child`; call before the child can run."""
         line = self._usable_line()
@@ -581,6 +636,7 @@ class Recorder:
         line.note_spawn(child)
         return event
 
+    @_guarded
     def joined(self, lines: Iterable[ExecLine], depth: int = 2) -> None:
         """Record `async_await` of each line; call after they finished."""
         line = self._usable_line()
@@ -600,6 +656,7 @@ class Recorder:
 
     # -- errors and custom events --------------------------------------
 
+    @_guarded
     def error(self, error: BaseException, parent: Optional[str] = None, extra: Optional[dict] = None) -> Optional[str]:
         """Record an `error` event for an exception that escaped (uncaught,
         in a thread, or failing a test)."""
@@ -636,6 +693,7 @@ class Recorder:
         own = [f for f in own if "site-packages" not in f["file"]]
         return (own or frames)[:50]
 
+    @_guarded
     def custom(self, name: str, data: Any, depth: int = 2) -> Optional[str]:
         line = self._usable_line()
         if line is None:

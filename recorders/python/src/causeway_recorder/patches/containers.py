@@ -39,9 +39,12 @@ def _recording(original: Callable[..., Any], operation: str, writes: bool) -> Ca
 
 def _record(items: Any, operation: str, writes: bool, result: Any) -> None:
     # Frames: _record, patched, the caller.
-    if RECORDER.active and isinstance(items, list) and created_by_user_code(3):
-        site = RECORDER.site_at(user_location(3))
-        RECORDER.container_access(items, operation, writes, False, None, result, site)
+    try:
+        if RECORDER.active and isinstance(items, list) and created_by_user_code(3):
+            site = RECORDER.site_at(user_location(3))
+            RECORDER.container_access(items, operation, writes, False, None, result, site)
+    except Exception as error:
+        RECORDER.internal_error(error)
 
 
 def install() -> None:
