@@ -44,14 +44,22 @@ class ObjectRegistry:
         self._lock = _thread.allocate_lock()
         #: Objects kept alive because they take no weak reference.
         self.pinned = 0
+        #: Object name -> id of the function_entry of its constructor (its
+        #: outermost recorded `__init__`).
+        self.built: Dict[str, str] = {}
         self.warned = False
 
     def clear(self) -> None:
         with self._lock:
             self._labels.clear()
             self._per_class.clear()
+            self.built.clear()
             self.pinned = 0
             self.warned = False
+
+    def __contains__(self, obj: Any) -> bool:
+        """Whether `obj` already has a name."""
+        return id(obj) in self._labels
 
     def label(self, obj: Any, class_name: str | None = None) -> str:
         """The object's name, assigned on first sight; `class_name` replaces

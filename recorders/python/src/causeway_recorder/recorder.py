@@ -56,6 +56,10 @@ _BEHAVIOUR = (
     type,
 )
 _SIMPLE_KEYS = (str, int, float, bool, type(None))
+#: Values whose JSON form says what they are (no object to name).
+_JSON_SHAPED = frozenset((int, str, float, bool, type(None), list, dict, tuple))
+#: Arguments that are not instances: behaviour, classes, modules.
+_NOT_INSTANCES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType, type)
 #: At most this many internal errors are written to the trace.
 _MAX_INTERNAL_ERRORS = 20
 _THREAD_LOCAL = _thread._local
@@ -548,12 +552,62 @@ class Recorder:
             kwargs_text = ",".join([f"{quote(key)}:{json_named(key, value)}" for key, value in kwargs.items()]) if kwargs else ""
         finally:
             line.busy = False
-        fields = f'{site.call_text()},"args":[{args_text}],"kwargs":{{{kwargs_text}}}'
-        entry = self.emit_text("function_entry", line, fields, line.parent())
+        event_id = ids.new_event_id()
+        fields = f'{site.call_text()},"args":[{args_text}],"kwargs":{{{kwargs_text}}}{self._objects_text(site, args, kwargs, event_id)}'
+        entry = self.emit_text("function_entry", line, fields, line.parent(), event_id)
         if entry is None:
             return None
         line.stack.append(entry)
         return CallFrame(entry, site, line)
+
+    def _objects_text(self, site: Site, args: tuple, kwargs: Optional[dict], entry_id: str) -> str:
+        """`,"arg_objects":[...]` and `,"constructs":{...}` of a function_entry
+        (README.md, "Objects in calls"): for each argument that has no JSON
+        form, which object it is and which recorded call built it; for the
+        outermost `__init__` of an object, that this call builds it. A
+        replay can then rebuild a receiver (call its class with the
+        constructor's arguments) where its value alone says nothing."""
+        found = []
+        for index, value in enumerate(args):
+            if type(value) not in _JSON_SHAPED:
+                info = self._object_info(value)
+                if info is not None:
+                    info["index"] = index
+                    found.append(info)
+        if kwargs:
+            for key, value in kwargs.items():
+                if type(value) not in _JSON_SHAPED:
+                    info = self._object_info(value)
+                    if info is not None:
+                        info["name"] = key
+                        found.append(info)
+        text = ',"arg_objects":' + dumps(found) if found else ""
+        if args and site.function.endswith(".__init__") and type(args[0]) not in _JSON_SHAPED:
+            info = self._object_info(args[0], built=False)
+            if info is not None and info["object"] not in self.objects.built:
+                # The first __init__ to start on an object is its constructor
+                # (a subclass's; the base classes' run inside it).
+                self.objects.built[info["object"]] = entry_id
+                text += ',"constructs":' + dumps(info)
+        return text
+
+    def _object_info(self, value: Any, built: bool = True) -> Optional[dict]:
+        """{"object", "module", "class"[, "built_by"]} of an instance, or None
+        for what is not an instance worth naming (functions, classes,
+        modules, and objects that take no weak reference: naming those would
+        keep them alive)."""
+        cls = type(value)
+        if isinstance(value, _NOT_INSTANCES) or not cls.__weakrefoffset__ and value not in self.objects:
+            return None
+        label = self.objects.label(value)
+        module = getattr(cls, "__module__", "") or ""
+        module = self.main_module if module == "__main__" and self.main_module else DISPLAY_BY_RUNTIME.get(module, module)
+        info = {"object": label, "module": module, "class": getattr(cls, "__qualname__", cls.__name__)}
+        if built:
+            entry = self.objects.built.get(label)
+            if entry is not None:
+                info["built_by"] = entry
+        return info
 
     def _close(self, frame: CallFrame) -> Optional[ExecLine]:
         if frame.closed:

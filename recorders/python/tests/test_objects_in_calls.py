@@ -1,0 +1,79 @@
+"""Objects in calls (README.md, "Objects in calls"): an argument with no
+JSON form is named (`arg_objects`), its constructor's function_entry says
+what it builds (`constructs`), and the attribute reads a call makes hang
+below its entry, so a replay can rebuild a receiver that its `$repr` alone
+does not describe."""
+
+from __future__ import annotations
+
+from test_rewrite import run_both
+
+SOURCE = """
+class Base:
+    def __init__(self, size):
+        self.size = size
+        self.data = {}
+
+class Cache(Base):
+    def __init__(self, size, name="c"):
+        super().__init__(size)
+        self.name = name
+    def __repr__(self):
+        return f"Cache({self.data!r})"
+    def get(self, key):
+        return self.data.get(key, self.size)
+
+class Slotted:
+    __slots__ = ("x",)
+    def __init__(self):
+        self.x = 1
+
+def lookup(cache, key, *, extra=None):
+    return cache.get(key)
+
+def use(thing):
+    return thing
+
+cache = Cache(8, name="x")
+RESULT = (lookup(cache, "k", extra=cache), use(Slotted()).x, use(len), use(Cache))
+"""
+
+
+def entries(events, function):
+    return [e for e in events if e["kind"] == "function_entry" and e["metadata"]["function"] == function]
+
+
+def test_the_constructor_is_the_outermost_init_and_says_what_it_builds(tmp_path):
+    plain, rewritten, events = run_both(tmp_path, SOURCE)
+    assert rewritten["RESULT"][0] == plain["RESULT"][0] == 8
+    (outer,) = entries(events, "sample.Cache.__init__")
+    (inner,) = entries(events, "sample.Base.__init__")
+    assert outer["metadata"]["constructs"] == {"object": "Cache#1", "module": "sample", "class": "Cache"}
+    assert outer["metadata"]["args"][1:] == [8, "x"]
+    assert "constructs" not in inner["metadata"]  # a base class's __init__, inside the constructor
+    assert inner["metadata"]["arg_objects"] == [{"object": "Cache#1", "module": "sample", "class": "Cache", "built_by": outer["id"], "index": 0}]
+
+
+def test_arguments_without_json_form_name_their_object_and_its_constructor(tmp_path):
+    _plain, _rewritten, events = run_both(tmp_path, SOURCE)
+    (outer,) = entries(events, "sample.Cache.__init__")
+    (call,) = entries(events, "sample.lookup")
+    assert call["metadata"]["args"][0] == {"$repr": "Cache({})", "$type": "sample.Cache"}
+    named = {"object": "Cache#1", "module": "sample", "class": "Cache", "built_by": outer["id"]}
+    assert call["metadata"]["arg_objects"] == [dict(named, index=0), dict(named, name="extra")]
+    (method,) = entries(events, "sample.Cache.get")
+    assert method["metadata"]["arg_objects"] == [dict(named, index=0)]
+    # What the call read of its receiver: the reads whose parent is its entry.
+    reads = [(e["metadata"]["variable"], e["metadata"]["value"]) for e in events if e["kind"] == "state_read" and e["parent_id"] == method["id"]]
+    # (`get` records what it returned: here the default.)
+    assert reads == [("Cache#1.data", {}), ("Cache#1.size", 8), ("Cache#1.data['k']", 8)]
+
+
+def test_functions_and_classes_are_not_named(tmp_path):
+    _plain, _rewritten, events = run_both(tmp_path, SOURCE)
+    uses = entries(events, "sample.use")
+    assert len(uses) == 3
+    # An object with no weak reference is named where its $repr names it already.
+    assert uses[0]["metadata"]["arg_objects"] == [{"object": "Slotted#1", "module": "sample", "class": "Slotted", "built_by": entries(events, "sample.Slotted.__init__")[0]["id"], "index": 0}]
+    for entry in uses[1:]:
+        assert "arg_objects" not in entry["metadata"], entry["metadata"]["args"]
