@@ -11,6 +11,7 @@ venv="${CAUSEWAY_PYTHON_VENV:-${TMPDIR:-/tmp}/causeway-python-venv}"
 
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet "$here" pytest jsonschema
+# cachetools: the real thread-unsafe library of tests/test_library_races.py.
+"$venv/bin/pip" install --quiet "$here" pytest jsonschema "cachetools==8.0.3"
 cd "$repo"
 CAUSEWAY_BIN="$CAUSEWAY_BIN" "$venv/bin/python" -m pytest -q -p no:cacheprovider recorders/python/tests
