@@ -56,7 +56,7 @@ def worker(n):
                 shared.table.pop(key, None)
                 shared.tags.discard(key)
                 del shared.order[key]
-            sizes = (len(keys), len(snapshot), len(view), len(tags), len(ordered), shared.huge % 7, len(shared.blob), len(shared.big))
+            _sizes = (len(keys), len(snapshot), len(view), len(tags), len(ordered), shared.huge % 7, len(shared.blob), len(shared.big))
     except Exception as error:  # the program's own outcome: none expected
         failures.append(f"{type(error).__name__}: {error}")
 
