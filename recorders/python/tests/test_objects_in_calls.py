@@ -77,3 +77,32 @@ def test_functions_and_classes_are_not_named(tmp_path):
     assert uses[0]["metadata"]["arg_objects"] == [{"object": "Slotted#1", "module": "sample", "class": "Slotted", "built_by": entries(events, "sample.Slotted.__init__")[0]["id"], "index": 0}]
     for entry in uses[1:]:
         assert "arg_objects" not in entry["metadata"], entry["metadata"]["args"]
+
+
+UNRECORDED = """
+import collections
+
+def lookup(mapping, key):
+    return mapping.get(key)
+
+order = collections.OrderedDict(a=1)
+counts = collections.Counter("abca")
+try:
+    raise ValueError("not an object to name")
+except ValueError:
+    pass
+RESULT = (lookup(order, "a"), lookup(counts, "a"), list(order))
+"""
+
+
+def test_a_class_whose_init_is_not_recorded_is_built_by_a_construct_event(tmp_path):
+    plain, rewritten, events = run_both(tmp_path, UNRECORDED)
+    assert rewritten["RESULT"] == plain["RESULT"] == (1, 2, ["a"])
+    constructs = [e for e in events if e["kind"] == "custom" and e["metadata"]["name"] == "causeway.construct"]
+    assert [e["metadata"]["data"] for e in constructs] == [
+        {"object": "OrderedDict#1", "module": "collections", "class": "OrderedDict", "args": [], "kwargs": {"a": 1}},
+        {"object": "Counter#1", "module": "collections", "class": "Counter", "args": ["abca"], "kwargs": {}},
+    ]
+    assert constructs[0]["metadata"]["line"] == 7 and constructs[0]["metadata"]["file"] == "sample.py"
+    calls = entries(events, "sample.lookup")
+    assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls] == [e["id"] for e in constructs]

@@ -48,6 +48,7 @@ HELPERS: Tuple[str, ...] = (
     "_cw_mb",
     "_cw_rd",
     "_cw_ct",
+    "_cw_new",
 )
 
 #: In-place operators by the index the rewriter writes (ast operator class name).
@@ -154,6 +155,38 @@ def _container_call(recorder: Recorder, obj: Any, method: Any, name: str, op: An
         return result
 
     return call
+
+
+#: The recorder's own classes (the traced locks, queues, ...) name themselves.
+_OWN_PACKAGE = __name__.rsplit(".", 1)[0] + "."
+
+
+def _recorded_init(cls: type) -> bool:
+    """The class's `__init__` is rewritten code: its function_entry says
+    what it builds (`constructs`)."""
+    init = getattr(cls, "__init__", None)
+    return "__causeway__" in getattr(init, "__globals__", ())
+
+
+def _construct_call(recorder: Recorder, cls: type, site: Site) -> Any:
+    """`cls` that, once it returned an object, records how it was built."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = cls(*args, **kwargs)
+        try:
+            recorder.constructed(result, cls, args, kwargs, site)
+        except Exception as error:
+            recorder.internal_error(error)
+        return result
+
+    return call
+
+
+#: The code of the wrappers above, which run a call the program made: a
+#: frame of theirs counts as the program's (patches/common.py).
+WRAPPER_CODES = tuple(
+    const for make in (_container_call, _construct_call) for const in make.__code__.co_consts if isinstance(const, types.CodeType) and const.co_name == "call"
+)
 
 
 def bind(token: str) -> tuple:
@@ -366,7 +399,17 @@ def bind(token: str) -> tuple:
                 fault(error)
         return result
 
-    return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await, mb, rd, ct)
+    def new(func: Any, site: int) -> Any:
+        # `Name(...)`: a class call is recorded when its __init__ is not.
+        if recorder.active and isinstance(func, type):
+            try:
+                if not issubclass(func, BaseException) and not _recorded_init(func) and not func.__module__.startswith(_OWN_PACKAGE):
+                    return _construct_call(recorder, func, sites[site])
+            except Exception as error:
+                fault(error)
+        return func
+
+    return (ga, sa, da, wa, gi, si, di, aga, asa, agi, asi, rn, wn, augn, enter, ret, fail, probe_await, mb, rd, ct, new)
 
 
 def is_rewritten(module: types.ModuleType) -> bool:

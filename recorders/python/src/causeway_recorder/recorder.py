@@ -591,6 +591,24 @@ class Recorder:
                 text += ',"constructs":' + dumps(info)
         return text
 
+    def constructed(self, obj: Any, cls: type, args: tuple, kwargs: dict, site: Site) -> None:
+        """`cls(*args, **kwargs)` in recorded code returned `obj`, and
+        `cls.__init__` is not recorded: a `custom` event
+        `causeway.construct` says how `obj` was built (README.md)."""
+        line = self._usable_line()
+        if line is None or type(obj) in _JSON_SHAPED or type(obj) is not cls:
+            return
+        info = self._object_info(obj, built=False)
+        if info is None or info["object"] in self.objects.built:
+            return
+        data = dict(info)
+        data["args"] = [self._encode(line, None, value) for value in args]
+        data["kwargs"] = {str(key): self._encode(line, key, value) for key, value in kwargs.items()}
+        fields = {"name": "causeway.construct", "data": data, "function": site.function, "file": site.file, "line": site.line}
+        event_id = ids.new_event_id()
+        self.objects.built[info["object"]] = event_id
+        self.emit("custom", line, fields, line.parent(), event_id)
+
     def _object_info(self, value: Any, built: bool = True) -> Optional[dict]:
         """{"object", "module", "class"[, "built_by"]} of an instance, or None
         for what is not an instance worth naming (functions, classes,

@@ -17,6 +17,7 @@ worth recording happens, instead of calling a tracer on every line as
 | `c.append(x)`, `d.get(k)`, ... (names in containers.py) | `_cw_mb(c, 'append', S)(x)` | a write or read of `c`'s contents (or of `d[k]`) when `c` is a builtin container |
 | `for x in c`, `[... for x in c]`, `len(c)`, `sorted(c)`, ... | `_cw_rd(c, S)` | a read of `c`'s contents when it is a container |
 | `x in c`, `x not in c` | `_cw_ct(x, c, S)` | a read of `c`'s contents (of `c[x]` for a dict) |
+| `Name(...)`, `mod.Name(...)` (a capitalized callee) | `_cw_new(Name, S)(...)` | a `causeway.construct` event when `Name` is a class whose `__init__` is not recorded |
 
 Every helper evaluates its operands in the order Python would (the value
 of an assignment before its target, the target's read of `+=` before the
@@ -349,9 +350,14 @@ class Instrumenter(ast.NodeTransformer):
                 # looks the method up and, for a container, records the call.
                 site = self._site(node, node.func.attr)
                 node.func = ast.copy_location(_call("_cw_mb", node.func.value, _const(node.func.attr), site), node.func)
+            elif node.func.attr[:1].isupper():
+                node.func = self._constructor(node.func, node)
         else:
             reads_argument = isinstance(node.func, ast.Name) and node.func.id in _READING_BUILTINS and self._is_builtin(node.func.id)
+            capitalized = isinstance(node.func, ast.Name) and node.func.id[:1].isupper()
             node.func = self.visit(node.func)
+            if capitalized:
+                node.func = self._constructor(node.func, node)
         node.args = [self.visit(a) for a in node.args]
         if reads_argument and node.args and not isinstance(node.args[0], ast.Starred):
             name = node.func.id if isinstance(node.func, ast.Name) else ""
@@ -359,6 +365,12 @@ class Instrumenter(ast.NodeTransformer):
         for keyword in node.keywords:
             keyword.value = self.visit(keyword.value)
         return node
+
+    def _constructor(self, func: ast.expr, node: ast.Call) -> ast.expr:
+        """`Name(...)`, `mod.Name(...)`: by PEP 8's naming, maybe a class.
+        `_cw_new` records the object it builds when the class's `__init__`
+        is not recorded code (whose own entry says what it builds)."""
+        return ast.copy_location(_call("_cw_new", func, self._site(node)), func)
 
     def _is_builtin(self, name: str) -> bool:
         """`name` here is the builtin: not bound in any enclosing scope."""
