@@ -129,4 +129,4 @@ def test_the_unlocked_run_races_inside_cachetools(runs):
     assert outside <= own, sorted(outside)
     # The LRU order's move_to_end (a container method) is one of the writes.
     variables = {race["variable"] for race in run.report["races"]}
-    assert "OrderedDict#1[:]" in variables, sorted(variables)
+    assert "LRUCache#1._LRUCache__order[:]" in variables, sorted(variables)

@@ -80,29 +80,34 @@ def test_functions_and_classes_are_not_named(tmp_path):
 
 
 UNRECORDED = """
+import argparse
 import collections
+import string
 
-def lookup(mapping, key):
-    return mapping.get(key)
+def show(thing):
+    return thing
 
+options = argparse.Namespace(verbose=True)
+template = string.Template("$who")
 order = collections.OrderedDict(a=1)
-counts = collections.Counter("abca")
 try:
     raise ValueError("not an object to name")
 except ValueError:
     pass
-RESULT = (lookup(order, "a"), lookup(counts, "a"), list(order))
+RESULT = (show(options).verbose, show(template).substitute(who="x"), show(order)["a"])
 """
 
 
 def test_a_class_whose_init_is_not_recorded_is_built_by_a_construct_event(tmp_path):
     plain, rewritten, events = run_both(tmp_path, UNRECORDED)
-    assert rewritten["RESULT"] == plain["RESULT"] == (1, 2, ["a"])
+    assert rewritten["RESULT"] == plain["RESULT"] == (True, "x", 1)
     constructs = [e for e in events if e["kind"] == "custom" and e["metadata"]["name"] == "causeway.construct"]
+    # (A container is named after the variable that holds it instead.)
     assert [e["metadata"]["data"] for e in constructs] == [
-        {"object": "OrderedDict#1", "module": "collections", "class": "OrderedDict", "args": [], "kwargs": {"a": 1}},
-        {"object": "Counter#1", "module": "collections", "class": "Counter", "args": ["abca"], "kwargs": {}},
+        {"object": "Namespace#1", "module": "argparse", "class": "Namespace", "args": [], "kwargs": {"verbose": True}},
+        {"object": "Template#1", "module": "string", "class": "Template", "args": ["$who"], "kwargs": {}},
     ]
-    assert constructs[0]["metadata"]["line"] == 7 and constructs[0]["metadata"]["file"] == "sample.py"
-    calls = entries(events, "sample.lookup")
-    assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls] == [e["id"] for e in constructs]
+    assert constructs[0]["metadata"]["line"] == 9 and constructs[0]["metadata"]["file"] == "sample.py"
+    calls = entries(events, "sample.show")
+    assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls[:2]] == [e["id"] for e in constructs]
+    assert calls[2]["metadata"]["arg_objects"] == [{"object": "sample.order", "module": "collections", "class": "OrderedDict", "index": 0}]

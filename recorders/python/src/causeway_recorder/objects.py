@@ -22,6 +22,7 @@ path as its name (`Bank#1.accounts`), which reads better in a report than
 from __future__ import annotations
 
 import _thread
+import collections
 import sys
 import weakref
 from typing import Any, Dict, Tuple
@@ -32,7 +33,7 @@ from typing import Any, Dict, Tuple
 MAX_PINNED = 200_000
 
 #: Containers named after the field they were first read from.
-CONTAINER_TYPES = (dict, list, set, bytearray)
+CONTAINER_TYPES = (dict, list, set, bytearray, collections.deque, collections.OrderedDict, collections.defaultdict, collections.Counter)
 
 
 class ObjectRegistry:

@@ -479,7 +479,10 @@ class Recorder:
         is what the call returned (MISSING when it raised); the event
         carries the method's name as `operation`."""
         line = self._usable_line()
-        if line is None:
+        if line is None or obj not in self.objects:
+            # A container the trace has no name for was never reached
+            # through shared state (a local list being built): it cannot
+            # race, and naming it would keep it alive (objects.py).
             return
         variable = self._item_variable(obj, key) if keyed else self._contents_variable(obj)
         if variable is None:
@@ -494,6 +497,27 @@ class Recorder:
             value_text = self._json(line, key, result)
         fields = f',"variable":{quote(variable)},"value":{value_text}{site.where_text()},"operation":{quote(operation)}'
         self.emit_text("state_write" if write else "state_read", line, fields, line.parent())
+
+    def share(self, target: Any, args: Iterable[Any], kwargs: Optional[dict]) -> None:
+        """A thread or work item starts `target(*args, **kwargs)`: name the
+        containers it is handed (its arguments, the cells of its closure),
+        so that what it does to them is recorded (`container_access` skips
+        containers without a name)."""
+        handed = list(args)
+        if kwargs:
+            handed.extend(kwargs.values())
+        while isinstance(target, functools.partial):
+            handed.extend(target.args)
+            handed.extend(target.keywords.values())
+            target = target.func
+        for cell in getattr(target, "__closure__", None) or ():
+            try:
+                handed.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        for value in handed:
+            if type(value) in CONTAINER_TYPES and self.objects.can_pin(value):
+                self.objects.label(value)
 
     def site_at(self, location: dict) -> Site:
         """A Site for a `user_location()` (events from patched functions)."""
@@ -596,8 +620,8 @@ class Recorder:
         `cls.__init__` is not recorded: a `custom` event
         `causeway.construct` says how `obj` was built (README.md)."""
         line = self._usable_line()
-        if line is None or type(obj) in _JSON_SHAPED or type(obj) is not cls:
-            return
+        if line is None or type(obj) in _JSON_SHAPED or type(obj) in CONTAINER_TYPES or type(obj) is not cls:
+            return  # containers are named after the field that holds them
         info = self._object_info(obj, built=False)
         if info is None or info["object"] in self.objects.built:
             return
