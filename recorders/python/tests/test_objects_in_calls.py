@@ -6,6 +6,9 @@ does not describe."""
 
 from __future__ import annotations
 
+import sys
+import types
+
 from test_rewrite import run_both
 
 SOURCE = """
@@ -82,7 +85,13 @@ def test_functions_and_classes_are_not_named(tmp_path):
 UNRECORDED = """
 import argparse
 import collections
+import dataclasses
 import string
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int = 0
 
 def show(thing):
     return thing
@@ -94,20 +103,24 @@ try:
     raise ValueError("not an object to name")
 except ValueError:
     pass
-RESULT = (show(options).verbose, show(template).substitute(who="x"), show(order)["a"])
+RESULT = (show(options).verbose, show(template).substitute(who="x"), show(order)["a"], show(Point(1, y=2)).y)
 """
 
 
-def test_a_class_whose_init_is_not_recorded_is_built_by_a_construct_event(tmp_path):
+def test_a_class_whose_init_is_not_recorded_is_built_by_a_construct_event(tmp_path, monkeypatch):
+    # dataclasses looks the class's module up (the test compiles with string annotations).
+    monkeypatch.setitem(sys.modules, "sample", types.ModuleType("sample"))
     plain, rewritten, events = run_both(tmp_path, UNRECORDED)
-    assert rewritten["RESULT"] == plain["RESULT"] == (True, "x", 1)
+    assert rewritten["RESULT"] == plain["RESULT"] == (True, "x", 1, 2)
     constructs = [e for e in events if e["kind"] == "custom" and e["metadata"]["name"] == "causeway.construct"]
     # (A container is named after the variable that holds it instead.)
     assert [e["metadata"]["data"] for e in constructs] == [
         {"object": "Namespace#1", "module": "argparse", "class": "Namespace", "args": [], "kwargs": {"verbose": True}},
         {"object": "Template#1", "module": "string", "class": "Template", "args": ["$who"], "kwargs": {}},
+        # A dataclass's generated __init__ is not recorded code.
+        {"object": "Point#1", "module": "sample", "class": "Point", "args": [1], "kwargs": {"y": 2}},
     ]
-    assert constructs[0]["metadata"]["line"] == 9 and constructs[0]["metadata"]["file"] == "sample.py"
+    assert constructs[0]["metadata"]["line"] == 15 and constructs[0]["metadata"]["file"] == "sample.py"
     calls = entries(events, "sample.show")
-    assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls[:2]] == [e["id"] for e in constructs]
+    assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls[:2] + calls[3:]] == [e["id"] for e in constructs]
     assert calls[2]["metadata"]["arg_objects"] == [{"object": "sample.order", "module": "collections", "class": "OrderedDict", "index": 0}]

@@ -162,10 +162,12 @@ _OWN_PACKAGE = __name__.rsplit(".", 1)[0] + "."
 
 
 def _recorded_init(cls: type) -> bool:
-    """The class's `__init__` is rewritten code: its function_entry says
-    what it builds (`constructs`)."""
-    init = getattr(cls, "__init__", None)
-    return "__causeway__" in getattr(init, "__globals__", ())
+    """The class's `__init__` is rewritten code with a call frame: its
+    function_entry says what it builds (`constructs`). (A dataclass's
+    generated `__init__` shares its module's globals but was never
+    rewritten.)"""
+    code = getattr(getattr(cls, "__init__", None), "__code__", None)
+    return code is not None and "_cw_f" in code.co_varnames
 
 
 def _construct_call(recorder: Recorder, cls: type, site: Site) -> Any:
