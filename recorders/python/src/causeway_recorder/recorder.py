@@ -488,7 +488,11 @@ class Recorder:
         if variable is None:
             return
         if not keyed:
-            value_text = self._size_text(obj)
+            line.busy = True  # len() of a subclass may run the program's code
+            try:
+                value_text = self._size_text(obj)
+            finally:
+                line.busy = False
         elif result is _MISSING:
             value_text = "null"
         elif write and operation == "pop":
