@@ -89,3 +89,21 @@ def test_an_empty_list_means_race_free_and_exit_zero(tmp_path):
     conformance.check_report(program, 0, report())
     with pytest.raises(AssertionError):
         conformance.check_report(program, 1, report())
+
+
+def test_every_expectation_file_follows_the_shared_schema():
+    import jsonschema  # a test dependency (ci.sh installs it)
+
+    from conftest import PROGRAMS, REPO_ROOT
+
+    schema = json.loads((REPO_ROOT / "recorders" / "conformance.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = sorted(PROGRAMS.glob("*" + conformance.SUFFIX))
+    assert files
+    for path in files:
+        errors = [error.message for error in validator.iter_errors(json.loads(path.read_text(encoding="utf-8")))]
+        assert not errors, f"{path.name}: {errors}"
+    # The schema refuses what the checker refuses.
+    for bad in ({"races": [], "extra": 1}, {"races": [{"variable": "v", "between": ["a"]}]}, {"races": [{"variable": "v", "between": ["a", "b c"]}]}):
+        assert list(validator.iter_errors(bad)), bad
