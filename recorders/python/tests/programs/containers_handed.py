@@ -1,8 +1,9 @@
 """Containers that no global or attribute holds: captured by a thread's
-closure, handed to threads as arguments, given to a pool's work items.
-Their method calls race all the same. A list one thread builds for itself
-races with nothing."""
+closure, handed to threads as arguments, given to a pool's work items or
+to asyncio tasks. Their method calls race all the same. A list one thread
+builds for itself races with nothing."""
 
+import asyncio
 import concurrent.futures
 import threading
 
@@ -54,4 +55,14 @@ def local_only():
     return built
 
 
-print(collect_in_threads(), hand_to_threads(), pool_work(), local_only())
+async def gather_into(log, n):
+    log.append(n)  # [task-append]
+
+
+async def in_tasks():
+    log = []
+    await asyncio.gather(*(asyncio.create_task(gather_into(log, n)) for n in range(2)))
+    return sorted(log)
+
+
+print(collect_in_threads(), hand_to_threads(), pool_work(), local_only(), asyncio.run(in_tasks()))
