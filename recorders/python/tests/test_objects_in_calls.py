@@ -124,3 +124,23 @@ def test_a_class_whose_init_is_not_recorded_is_built_by_a_construct_event(tmp_pa
     calls = entries(events, "sample.show")
     assert [c["metadata"]["arg_objects"][0]["built_by"] for c in calls[:2] + calls[3:]] == [e["id"] for e in constructs]
     assert calls[2]["metadata"]["arg_objects"] == [{"object": "sample.order", "module": "collections", "class": "OrderedDict", "index": 0}]
+
+
+def test_what_names_an_object_is_forgotten_with_it():
+    """A program that builds millions of short-lived objects must not grow
+    the recorder's memory with them."""
+    import gc
+
+    from causeway_recorder.objects import ObjectRegistry
+
+    class Request:
+        pass
+
+    objects = ObjectRegistry()
+    request = Request()
+    label = objects.label(request)
+    objects.built[label] = "entry-id"
+    objects.heads[label] = '{"object":"Request#1"'
+    del request
+    gc.collect()
+    assert label not in objects.built and label not in objects.heads

@@ -45,9 +45,13 @@ class ObjectRegistry:
         self._lock = _thread.allocate_lock()
         #: Objects kept alive because they take no weak reference.
         self.pinned = 0
-        #: Object name -> id of the function_entry of its constructor (its
-        #: outermost recorded `__init__`).
+        #: Object name -> id of the event that says how it was built (the
+        #: function_entry of its outermost recorded `__init__`, or a
+        #: `causeway.construct` event). Forgotten with the object.
         self.built: Dict[str, str] = {}
+        #: Object name -> how `arg_objects` names it (recorder.py), made
+        #: once per object. Forgotten with the object.
+        self.heads: Dict[str, str] = {}
         self.warned = False
 
     def clear(self) -> None:
@@ -55,6 +59,7 @@ class ObjectRegistry:
             self._labels.clear()
             self._per_class.clear()
             self.built.clear()
+            self.heads.clear()
             self.pinned = 0
             self.warned = False
 
@@ -108,4 +113,7 @@ class ObjectRegistry:
 
     def _forget(self, key: int) -> None:
         # Called by the garbage collector, possibly in any thread.
-        self._labels.pop(key, None)
+        entry = self._labels.pop(key, None)
+        if entry is not None:
+            self.built.pop(entry[0], None)
+            self.heads.pop(entry[0], None)

@@ -598,26 +598,45 @@ class Recorder:
         found = []
         for index, value in enumerate(args):
             if type(value) not in _JSON_SHAPED:
-                info = self._object_info(value)
-                if info is not None:
-                    info["index"] = index
-                    found.append(info)
+                head = self._object_head(value)
+                if head is not None:
+                    found.append(f'{head},"index":{index}}}')
         if kwargs:
             for key, value in kwargs.items():
                 if type(value) not in _JSON_SHAPED:
-                    info = self._object_info(value)
-                    if info is not None:
-                        info["name"] = key
-                        found.append(info)
-        text = ',"arg_objects":' + dumps(found) if found else ""
+                    head = self._object_head(value)
+                    if head is not None:
+                        found.append(f'{head},"name":{quote(str(key))}}}')
+        text = ',"arg_objects":[' + ",".join(found) + "]" if found else ""
         if args and site.function.endswith(".__init__") and type(args[0]) not in _JSON_SHAPED:
             info = self._object_info(args[0], built=False)
             if info is not None and info["object"] not in self.objects.built:
                 # The first __init__ to start on an object is its constructor
                 # (a subclass's; the base classes' run inside it).
-                self.objects.built[info["object"]] = entry_id
+                self._built(info["object"], entry_id)
                 text += ',"constructs":' + dumps(info)
         return text
+
+    def _object_head(self, value: Any) -> Optional[str]:
+        """`{"object":...,"module":...,"class":...[,"built_by":...]` (JSON
+        text, unclosed) of `_object_info(value)`, made once per object: a
+        method's receiver is an argument of every call."""
+        cls = type(value)
+        if isinstance(value, _NOT_INSTANCES) or not cls.__weakrefoffset__ and value not in self.objects:
+            return None
+        label = self.objects.label(value)
+        head = self.objects.heads.get(label)
+        if head is None:
+            info = self._object_info(value)
+            if info is None:
+                return None
+            head = self.objects.heads[label] = dumps(info)[:-1]
+        return head
+
+    def _built(self, label: str, event_id: str) -> None:
+        """`label`'s object was built by event `event_id`."""
+        self.objects.built[label] = event_id
+        self.objects.heads.pop(label, None)
 
     def constructed(self, obj: Any, cls: type, args: tuple, kwargs: dict, site: Site) -> None:
         """`cls(*args, **kwargs)` in recorded code returned `obj`, and
@@ -634,7 +653,7 @@ class Recorder:
         data["kwargs"] = {str(key): self._encode(line, key, value) for key, value in kwargs.items()}
         fields = {"name": "causeway.construct", "data": data, "function": site.function, "file": site.file, "line": site.line}
         event_id = ids.new_event_id()
-        self.objects.built[info["object"]] = event_id
+        self._built(info["object"], event_id)
         self.emit("custom", line, fields, line.parent(), event_id)
 
     def _object_info(self, value: Any, built: bool = True) -> Optional[dict]:
