@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -48,17 +47,6 @@ def record(
     return result
 
 
-def marker_lines(path: Path) -> Dict[str, int]:
-    """Line numbers of `# [name]` markers in a program: tests name lines by
-    marker so that editing a program does not break its expectations."""
-    found: Dict[str, int] = {}
-    for number, text in enumerate(path.read_text().splitlines(), start=1):
-        for name in re.findall(r"#.*?\[([\w-]+)\]", text):
-            assert name not in found, f"marker [{name}] used twice in {path}"
-            found[name] = number
-    return found
-
-
 def _find_causeway() -> Path:
     configured = os.environ.get("CAUSEWAY_BIN")
     if configured:
@@ -87,20 +75,6 @@ def analyze(causeway: Path, *traces: Path) -> Tuple[int, dict]:
     result = subprocess.run([str(causeway), "analyze", *map(str, traces), "--format", "json"], capture_output=True, text=True, timeout=120)
     assert result.returncode in (0, 1), f"causeway analyze failed ({result.returncode}): {result.stderr}"
     return result.returncode, json.loads(result.stdout)
-
-
-def race_groups(report: dict) -> Set[Tuple[str, Tuple[str, str]]]:
-    """{(variable, (location, location))} of a JSON report."""
-    return {(race["variable"], tuple(race["locations"])) for race in report["races"]}
-
-
-def located(path: Path, marker: str) -> str:
-    return f"{path.name}:{marker_lines(path)[marker]}"
-
-
-def pair(path: Path, first: str, second: str) -> Tuple[str, str]:
-    """A race group's sorted location pair, from two markers."""
-    return tuple(sorted((located(path, first), located(path, second))))  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")

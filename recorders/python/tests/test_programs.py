@@ -1,71 +1,60 @@
-"""Programs with threads, locks, queues, asyncio tasks and thread pools are
-recorded and analyzed by the real `causeway` binary: the races it reports
-must be exactly the unsynchronized accesses, at the right file and line.
+"""The conformance suite (recorders/conformance.md): programs with
+threads, locks, queues, asyncio tasks and thread pools are recorded and
+analyzed by the real `causeway` binary: the races it reports must be exactly
+the unsynchronized accesses, at the right file and line.
 
-Each program marks its lines with `# [name]` comments; the expectations
-below name lines by marker.
+Each program `programs/NAME.py` marks its lines with `# [name]` comments; its
+sibling `NAME.expect.json` names the races by marker. The JavaScript and Rust
+recorders check their programs with the same format.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import PROGRAMS, analyze, pair, race_groups, read_events, record
+import conformance
+from conftest import PROGRAMS, analyze, read_events, record
 
-CASES = {
-    "threads_counter.py": {("threads_counter.hits", ("unlocked", "unlocked"))},
-    "threads_sync.py": {("Box#1.stop", ("poll", "stop"))},
-    "queues_pipeline.py": {("queues_pipeline.tally['done']", ("tally", "tally"))},
-    "asyncio_tasks.py": {
-        ("Wallet#1.balance", ("read", "write")),
-        ("Wallet#1.balance", ("write", "write")),
-    },
-    "asyncio_variants.py": {("Shared#1.counter", ("bump", "bump"))},
-    "threads_misc.py": {
-        ("threads_misc.Tally.count", ("class-bump", "class-bump")),
-        ("Pool#1.inside", ("sem-bump", "sem-bump")),
-        ("Flag#1.value", ("flag-read", "flag-write")),
-    },
-    "cross_module.py": {("shared_settings.hits", ("racy", "racy"))},
-    "futures_signals.py": {("Box#1.unawaited", ("unawaited-read", "unawaited-write"))},
-    "futures_pool.py": {("futures_pool.processed", ("bump", "bump"))},
-    "closure_counter.py": {("closure_counter.count_in_threads.<locals>.count", ("bump", "bump"))},
-}
+CONFORMANCE = conformance.programs(PROGRAMS, ".py")
 
 
-@pytest.mark.parametrize("program", sorted(CASES))
+@pytest.mark.parametrize("program", CONFORMANCE, ids=lambda path: path.name)
 def test_races_are_exactly_the_unsynchronized_accesses(program, tmp_path, causeway, event_validator):
-    path = PROGRAMS / program
     trace = tmp_path / "trace.jsonl"
-    record([program], trace)
+    record([program.name], trace, cwd=program.parent)
     events = read_events(trace)
     event_validator(events)
 
     status, report = analyze(causeway, trace)
 
-    expected = {(variable, pair(path, *markers)) for variable, markers in CASES[program]}
-    assert race_groups(report) == expected
-    assert status == 1
-    assert report["summary"]["bad_lines"] == 0
+    conformance.check_report(program, status, report)
     assert report["diagnostics"] == []
 
 
-@pytest.mark.parametrize("program", sorted(CASES))
+@pytest.mark.parametrize("program", CONFORMANCE, ids=lambda path: path.name)
 def test_given_clocks_find_the_same_races(program, tmp_path, causeway):
     """With --clocks the analyzer uses the recorder's vector clocks instead
     of deriving its own: the races must not change."""
-    path = PROGRAMS / program
     trace = tmp_path / "trace.jsonl"
-    record([program], trace, "--clocks")
+    record([program.name], trace, "--clocks", cwd=program.parent)
     events = read_events(trace)
     assert all("causality_vector" in event for event in events)
 
-    _status, report = analyze(causeway, trace)
+    status, report = analyze(causeway, trace)
 
     assert report["summary"]["clocks"] == "given"
-    expected = {(variable, pair(path, *markers)) for variable, markers in CASES[program]}
-    assert race_groups(report) == expected
+    conformance.check_report(program, status, report)
     assert report["summary"]["warnings"] == 0
+
+
+def test_the_suite_covers_every_program():
+    """Every program in programs/ is checked, except the modules the
+    programs import; every expectation names markers its program has."""
+    helpers = {"shared_settings.py"}
+    checked = {program.name for program in CONFORMANCE}
+    assert checked | helpers == {path.name for path in PROGRAMS.glob("*.py")}
+    for program in CONFORMANCE:
+        conformance.expected_races(program)
 
 
 def test_program_behaviour_is_unchanged_and_thread_errors_are_recorded(tmp_path):

@@ -20,7 +20,7 @@ from causeway_recorder.hook import compile_instrumented
 from causeway_recorder.recorder import RECORDER
 from conftest import read_events
 
-MODULES = ["textwrap", "fractions", "shlex", "string", "colorsys"]
+MODULES = ["textwrap", "fractions", "shlex", "string", "colorsys", "graphlib"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -22,6 +22,7 @@ path as its name (`Bank#1.accounts`), which reads better in a report than
 from __future__ import annotations
 
 import _thread
+import collections
 import sys
 import weakref
 from typing import Any, Dict, Tuple
@@ -32,7 +33,7 @@ from typing import Any, Dict, Tuple
 MAX_PINNED = 200_000
 
 #: Containers named after the field they were first read from.
-CONTAINER_TYPES = (dict, list, set, bytearray)
+CONTAINER_TYPES = (dict, list, set, bytearray, collections.deque, collections.OrderedDict, collections.defaultdict, collections.Counter)
 
 
 class ObjectRegistry:
@@ -44,14 +45,27 @@ class ObjectRegistry:
         self._lock = _thread.allocate_lock()
         #: Objects kept alive because they take no weak reference.
         self.pinned = 0
+        #: Object name -> id of the event that says how it was built (the
+        #: function_entry of its outermost recorded `__init__`, or a
+        #: `causeway.construct` event). Forgotten with the object.
+        self.built: Dict[str, str] = {}
+        #: Object name -> how `arg_objects` names it (recorder.py), made
+        #: once per object. Forgotten with the object.
+        self.heads: Dict[str, str] = {}
         self.warned = False
 
     def clear(self) -> None:
         with self._lock:
             self._labels.clear()
             self._per_class.clear()
+            self.built.clear()
+            self.heads.clear()
             self.pinned = 0
             self.warned = False
+
+    def __contains__(self, obj: Any) -> bool:
+        """Whether `obj` already has a name."""
+        return id(obj) in self._labels
 
     def label(self, obj: Any, class_name: str | None = None) -> str:
         """The object's name, assigned on first sight; `class_name` replaces
@@ -99,4 +113,7 @@ class ObjectRegistry:
 
     def _forget(self, key: int) -> None:
         # Called by the garbage collector, possibly in any thread.
-        self._labels.pop(key, None)
+        entry = self._labels.pop(key, None)
+        if entry is not None:
+            self.built.pop(entry[0], None)
+            self.heads.pop(entry[0], None)

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import functools
 import os
 import sys
 import time
+import traceback
 import types
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional
 
 from . import ids
 from .clocks import VectorClocks
@@ -35,7 +37,7 @@ from .config import RecorderConfig, compile_redaction
 from .jsontext import dumps, fields_text, quote
 from .lines import NAMES, ExecLine, current_line, forget_thread_state
 from .objects import CONTAINER_TYPES, ObjectRegistry
-from .values import SIMPLE_TYPES, ValueEncoder, type_name
+from .values import SIMPLE_TYPES, ValueEncoder, error_marker, type_name
 from .writer import TraceWriter
 
 _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -54,9 +56,31 @@ _BEHAVIOUR = (
     type,
 )
 _SIMPLE_KEYS = (str, int, float, bool, type(None))
+#: Values whose JSON form says what they are (no object to name).
+_JSON_SHAPED = frozenset((int, str, float, bool, type(None), list, dict, tuple))
+#: Arguments that are not instances: behaviour, classes, modules.
+_NOT_INSTANCES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType, type)
+#: At most this many internal errors are written to the trace.
+_MAX_INTERNAL_ERRORS = 20
 _THREAD_LOCAL = _thread._local
 # What an attribute read is (Recorder._classify).
 _SKIP, _PLAIN, _MODULE, _CLASS = 0, 1, 2, 3
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A recorder entry point that the patched primitives call: an
+    exception inside it is the recorder's (see `Recorder.internal_error`),
+    never raised into the program."""
+
+    @functools.wraps(method)
+    def guarded(self: "Recorder", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            self.internal_error(error)
+            return None
+
+    return guarded
 
 
 class Site:
@@ -132,6 +156,9 @@ class Recorder:
         #: Module name -> names of its state globals, for `module.attr` reads.
         self.module_state: Dict[str, frozenset] = {}
         self._paths: Dict[tuple, str] = {}
+        self._location_sites: Dict[tuple, Site] = {}
+        #: Exceptions raised inside the recorder and kept from the program.
+        self.internal_errors = 0
         #: The name a script run as `__main__` goes by in events (its file's stem).
         self.main_module: Optional[str] = None
 
@@ -159,6 +186,7 @@ class Recorder:
             self._clocks = VectorClocks(config.service) if config.clocks else None
             NAMES.reset()
             forget_thread_state()
+            self.internal_errors = 0
             self._writer = TraceWriter(out or config.out)
             self.active = True
         return self.trace_id
@@ -177,6 +205,12 @@ class Recorder:
             if writer is None:
                 return None
             writer.close()
+            if self.internal_errors:
+                print(
+                    f"causeway-recorder: {self.internal_errors} internal error(s) kept from the program; "
+                    f"the trace may miss events (see custom events causeway.recorder_error in {writer.path})",
+                    file=sys.stderr,
+                )
             return writer.path
         finally:
             if locked:
@@ -266,19 +300,43 @@ class Recorder:
         line.busy = True
         try:
             return self.encoder.named(name, value)
+        except Exception as error:
+            return error_marker(value, error)
         finally:
             line.busy = False
 
     def _json(self, line: ExecLine, name: Any, value: Any) -> str:
         """JSON text of a value; the line is marked busy only when encoding
-        may run the program's code (a `__repr__`)."""
+        may run the program's code (a `__repr__`). Never raises: a value
+        that cannot be encoded is an `$error` marker."""
         if type(value) in SIMPLE_TYPES:
             return self.encoder.json_named(name, value)
         line.busy = True
         try:
             return self.encoder.json_named(name, value)
+        except Exception as error:
+            return dumps(error_marker(value, error))
         finally:
             line.busy = False
+
+    def internal_error(self, error: BaseException) -> None:
+        """An exception inside the recorder: the program must not see it.
+        It costs the trace the event being made; the first few are written
+        as `custom` events named `causeway.recorder_error` (where in the
+        recorder, and what), and `end()` says how many there were."""
+        self.internal_errors += 1
+        if self.internal_errors > _MAX_INTERNAL_ERRORS:
+            return
+        try:
+            line = self._usable_line()
+            if line is None:
+                return
+            frames = traceback.extract_tb(error.__traceback__)
+            where = f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+            data = {"error_type": type(error).__name__, "message": str(error)[:200], "where": where}
+            self.emit("custom", line, {"name": "causeway.recorder_error", "data": data}, line.parent())
+        except Exception:
+            pass
 
     # -- state: attributes, items, names -------------------------------
 
@@ -408,6 +466,81 @@ class Recorder:
         self.objects.alias(value, variable)
         self._write(line, variable, key, value, old, site)
 
+    def _contents_variable(self, obj: Any) -> Optional[str]:
+        """`NAME[:]`, the contents of a container as a whole (containers.py)."""
+        if type(obj) in CONTAINER_TYPES and not self.objects.can_pin(obj):
+            return None
+        return f"{self.objects.label(obj)}[:]"
+
+    def container_access(self, obj: Any, operation: str, write: bool, keyed: bool, key: Any, result: Any, site: Site) -> None:
+        """A method call, iteration, `in` or `len()` on a builtin container
+        (see containers.py): a read or a write of one entry (`keyed`, the
+        variable of `obj[key]`) or of the contents (`NAME[:]`). `result`
+        is what the call returned (MISSING when it raised); the event
+        carries the method's name as `operation`."""
+        line = self._usable_line()
+        if line is None or obj not in self.objects:
+            # A container the trace has no name for was never reached
+            # through shared state (a local list being built): it cannot
+            # race, and naming it would keep it alive (objects.py).
+            return
+        variable = self._item_variable(obj, key) if keyed else self._contents_variable(obj)
+        if variable is None:
+            return
+        if not keyed:
+            line.busy = True  # len() of a subclass may run the program's code
+            try:
+                value_text = self._size_text(obj)
+            finally:
+                line.busy = False
+        elif result is _MISSING:
+            value_text = "null"
+        elif write and operation == "pop":
+            value_text = 'null,"old_value":' + self._json(line, key, result)
+        else:
+            value_text = self._json(line, key, result)
+        fields = f',"variable":{quote(variable)},"value":{value_text}{site.where_text()},"operation":{quote(operation)}'
+        self.emit_text("state_write" if write else "state_read", line, fields, line.parent())
+
+    def share(self, target: Any, args: Iterable[Any], kwargs: Optional[dict]) -> None:
+        """A thread or work item starts `target(*args, **kwargs)`: name the
+        containers it is handed (its arguments, the cells of its closure),
+        so that what it does to them is recorded (`container_access` skips
+        containers without a name)."""
+        handed = list(args)
+        if kwargs:
+            handed.extend(kwargs.values())
+        while isinstance(target, functools.partial):
+            handed.extend(target.args)
+            handed.extend(target.keywords.values())
+            target = target.func
+        for cell in getattr(target, "__closure__", None) or ():
+            try:
+                handed.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        for value in handed:
+            if type(value) in CONTAINER_TYPES and self.objects.can_pin(value):
+                self.objects.label(value)
+
+    def site_at(self, location: dict) -> Site:
+        """A Site for a `user_location()` (events from patched functions)."""
+        key = (location.get("file", ""), location.get("line", 0), location.get("function", ""))
+        site = self._location_sites.get(key)
+        if site is None:
+            site = self._location_sites[key] = Site("", key[0], key[1], key[2])
+        return site
+
+    def _size_text(self, obj: Any) -> str:
+        """`{"$repr":"<list of 3 items>","$type":"list"}`: what a whole-
+        container access records as its value (cheap and safe while other
+        threads change the container)."""
+        try:
+            size = len(obj)
+        except Exception:
+            size = "?"
+        return dumps({"$repr": f"<{type(obj).__name__} of {size} items>", "$type": type_name(obj)})
+
     def _write(self, line: ExecLine, variable: str, name: Any, value: Any, old: Any, site: Site) -> None:
         text = self._json(line, name, value)
         if old is not _MISSING:
@@ -447,12 +580,99 @@ class Recorder:
             kwargs_text = ",".join([f"{quote(key)}:{json_named(key, value)}" for key, value in kwargs.items()]) if kwargs else ""
         finally:
             line.busy = False
-        fields = f'{site.call_text()},"args":[{args_text}],"kwargs":{{{kwargs_text}}}'
-        entry = self.emit_text("function_entry", line, fields, line.parent())
+        event_id = ids.new_event_id()
+        fields = f'{site.call_text()},"args":[{args_text}],"kwargs":{{{kwargs_text}}}{self._objects_text(site, args, kwargs, event_id)}'
+        entry = self.emit_text("function_entry", line, fields, line.parent(), event_id)
         if entry is None:
             return None
         line.stack.append(entry)
         return CallFrame(entry, site, line)
+
+    def _objects_text(self, site: Site, args: tuple, kwargs: Optional[dict], entry_id: str) -> str:
+        """`,"arg_objects":[...]` and `,"constructs":{...}` of a function_entry
+        (README.md, "Objects in calls"): for each argument that has no JSON
+        form, which object it is and which recorded call built it; for the
+        outermost `__init__` of an object, that this call builds it. A
+        replay can then rebuild a receiver (call its class with the
+        constructor's arguments) where its value alone says nothing."""
+        found = []
+        for index, value in enumerate(args):
+            if type(value) not in _JSON_SHAPED:
+                head = self._object_head(value)
+                if head is not None:
+                    found.append(f'{head},"index":{index}}}')
+        if kwargs:
+            for key, value in kwargs.items():
+                if type(value) not in _JSON_SHAPED:
+                    head = self._object_head(value)
+                    if head is not None:
+                        found.append(f'{head},"name":{quote(str(key))}}}')
+        text = ',"arg_objects":[' + ",".join(found) + "]" if found else ""
+        if args and site.function.endswith(".__init__") and type(args[0]) not in _JSON_SHAPED:
+            info = self._object_info(args[0], built=False)
+            if info is not None and info["object"] not in self.objects.built:
+                # The first __init__ to start on an object is its constructor
+                # (a subclass's; the base classes' run inside it).
+                self._built(info["object"], entry_id)
+                text += ',"constructs":' + dumps(info)
+        return text
+
+    def _object_head(self, value: Any) -> Optional[str]:
+        """`{"object":...,"module":...,"class":...[,"built_by":...]` (JSON
+        text, unclosed) of `_object_info(value)`, made once per object: a
+        method's receiver is an argument of every call."""
+        cls = type(value)
+        if isinstance(value, _NOT_INSTANCES) or not cls.__weakrefoffset__ and value not in self.objects:
+            return None
+        label = self.objects.label(value)
+        head = self.objects.heads.get(label)
+        if head is None:
+            info = self._object_info(value)
+            if info is None:
+                return None
+            head = self.objects.heads[label] = dumps(info)[:-1]
+        return head
+
+    def _built(self, label: str, event_id: str) -> None:
+        """`label`'s object was built by event `event_id`."""
+        self.objects.built[label] = event_id
+        self.objects.heads.pop(label, None)
+
+    def constructed(self, obj: Any, cls: type, args: tuple, kwargs: dict, site: Site) -> None:
+        """`cls(*args, **kwargs)` in recorded code returned `obj`, and
+        `cls.__init__` is not recorded: a `custom` event
+        `causeway.construct` says how `obj` was built (README.md)."""
+        line = self._usable_line()
+        if line is None or type(obj) in _JSON_SHAPED or type(obj) in CONTAINER_TYPES or type(obj) is not cls:
+            return  # containers are named after the field that holds them
+        info = self._object_info(obj, built=False)
+        if info is None or info["object"] in self.objects.built:
+            return
+        data = dict(info)
+        data["args"] = [self._encode(line, None, value) for value in args]
+        data["kwargs"] = {str(key): self._encode(line, key, value) for key, value in kwargs.items()}
+        fields = {"name": "causeway.construct", "data": data, "function": site.function, "file": site.file, "line": site.line}
+        event_id = ids.new_event_id()
+        self._built(info["object"], event_id)
+        self.emit("custom", line, fields, line.parent(), event_id)
+
+    def _object_info(self, value: Any, built: bool = True) -> Optional[dict]:
+        """{"object", "module", "class"[, "built_by"]} of an instance, or None
+        for what is not an instance worth naming (functions, classes,
+        modules, and objects that take no weak reference: naming those would
+        keep them alive)."""
+        cls = type(value)
+        if isinstance(value, _NOT_INSTANCES) or not cls.__weakrefoffset__ and value not in self.objects:
+            return None
+        label = self.objects.label(value)
+        module = getattr(cls, "__module__", "") or ""
+        module = self.main_module if module == "__main__" and self.main_module else DISPLAY_BY_RUNTIME.get(module, module)
+        info = {"object": label, "module": module, "class": getattr(cls, "__qualname__", cls.__name__)}
+        if built:
+            entry = self.objects.built.get(label)
+            if entry is not None:
+                info["built_by"] = entry
+        return info
 
     def _close(self, frame: CallFrame) -> Optional[ExecLine]:
         if frame.closed:
@@ -513,6 +733,7 @@ class Recorder:
 
     # -- synchronization -----------------------------------------------
 
+    @_guarded
     def sync(self, kind: str, fields: dict, depth: int = 2, peer: Optional[ExecLine] = None) -> Optional[str]:
         """Record a synchronization event at the user's source location."""
         line = self._usable_line()
@@ -521,6 +742,7 @@ class Recorder:
         fields.update(user_location(depth + 1))
         return self.emit(kind, line, fields, line.parent(), peer=peer)
 
+    @_guarded
     def spawn(self, child: ExecLine, depth: int = 2) -> Optional[str]:
         """Record `async_spawn` of `child`; call before the child can run."""
         line = self._usable_line()
@@ -533,6 +755,7 @@ class Recorder:
         line.note_spawn(child)
         return event
 
+    @_guarded
     def joined(self, lines: Iterable[ExecLine], depth: int = 2) -> None:
         """Record `async_await` of each line; call after they finished."""
         line = self._usable_line()
@@ -552,6 +775,7 @@ class Recorder:
 
     # -- errors and custom events --------------------------------------
 
+    @_guarded
     def error(self, error: BaseException, parent: Optional[str] = None, extra: Optional[dict] = None) -> Optional[str]:
         """Record an `error` event for an exception that escaped (uncaught,
         in a thread, or failing a test)."""
@@ -588,6 +812,7 @@ class Recorder:
         own = [f for f in own if "site-packages" not in f["file"]]
         return (own or frames)[:50]
 
+    @_guarded
     def custom(self, name: str, data: Any, depth: int = 2) -> Optional[str]:
         line = self._usable_line()
         if line is None:

@@ -14,6 +14,10 @@ worth recording happens, instead of calling a tracer on every line as
 | a shared global or closure variable | `_cw_rn(name, S)`, `name = v; _cw_wn(name, S)` | `state_read`, `state_write` |
 | a function body | `_cw_f = _cw_enter(...)`, `try: ... except: _cw_fail(...)`, `return _cw_ret(_cw_f, v)` | `function_entry`, `function_exit` |
 | `await x` | `await _cw_aw(x)` | `async_await` when `x` is a task or future the recorder knows |
+| `c.append(x)`, `d.get(k)`, ... (names in containers.py) | `_cw_mb(c, 'append', S)(x)` | a write or read of `c`'s contents (or of `d[k]`) when `c` is a builtin container |
+| `for x in c`, `[... for x in c]`, `len(c)`, `sorted(c)`, ... | `_cw_rd(c, S)` | a read of `c`'s contents when it is a container |
+| `x in c`, `x not in c` | `_cw_ct(x, c, S)` | a read of `c`'s contents (of `c[x]` for a dict) |
+| `Name(...)`, `mod.Name(...)` (a capitalized callee) | `_cw_new(Name, S)(...)` | a `causeway.construct` event when `Name` is a class whose `__init__` is not recorded |
 
 Every helper evaluates its operands in the order Python would (the value
 of an assignment before its target, the target's read of `+=` before the
@@ -22,7 +26,7 @@ before. `S` indexes a table of sites (file, line, function, names) built
 here, so an event knows the source line of the access it records.
 
 Not rewritten: slices (`a[1:2]`), method lookups in calls (`obj.m()` reads
-`obj`, not `m`), annotations, generator bodies' entry/exit (a generator's
+`obj`, not `m`; the call itself is recorded only for container methods), annotations, generator bodies' entry/exit (a generator's
 body runs in whichever thread iterates it, so a call frame would be
 misleading), and attribute or item targets inside tuple unpacking whose
 base has side effects.
@@ -34,10 +38,17 @@ import ast
 import itertools
 from typing import List, Optional, Sequence
 
+from .containers import METHOD_NAMES
 from .probe import AUG_ORDER, HELPERS, ModuleProbe, register
 from .scopes import Scope, ScopeBuilder, resolve
 
 _tokens = itertools.count(1)
+
+#: Builtins whose first argument they read whole: `len(results)` reads the
+#: contents of `results` (when it is a container, decided at run time).
+_READING_BUILTINS = frozenset(
+    "len sorted list tuple set frozenset dict sum min max any all enumerate iter reversed".split()
+)
 
 _FRAME = "_cw_f"
 _ERROR = "_cw_e"
@@ -283,12 +294,12 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def _visit_comprehension(self, node):
-        node.generators[0].iter = self.visit(node.generators[0].iter)
+        node.generators[0].iter = self._reads_whole(self.visit(node.generators[0].iter), node)
         self._scope.append(self.scopes[node])
         for index, generator in enumerate(node.generators):
             generator.target = self._target(generator.target)
             if index:
-                generator.iter = self.visit(generator.iter)
+                generator.iter = self._reads_whole(self.visit(generator.iter), node)
             generator.ifs = [self.visit(condition) for condition in generator.ifs]
         for field in ("elt", "key", "value"):
             if hasattr(node, field):
@@ -330,15 +341,60 @@ class Instrumenter(ast.NodeTransformer):
         )
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        reads_argument = False
         if isinstance(node.func, ast.Attribute):
             # `obj.method(...)`: the method lookup is behaviour; `obj` is read.
             node.func.value = self.visit(node.func.value)
+            if node.func.attr in METHOD_NAMES:
+                # Maybe a container method (`results.append(x)`): `_cw_mb`
+                # looks the method up and, for a container, records the call.
+                site = self._site(node, node.func.attr)
+                node.func = ast.copy_location(_call("_cw_mb", node.func.value, _const(node.func.attr), site), node.func)
+            elif node.func.attr[:1].isupper():
+                node.func = self._constructor(node.func, node)
         else:
+            reads_argument = isinstance(node.func, ast.Name) and node.func.id in _READING_BUILTINS and self._is_builtin(node.func.id)
+            capitalized = isinstance(node.func, ast.Name) and node.func.id[:1].isupper()
             node.func = self.visit(node.func)
+            if capitalized:
+                node.func = self._constructor(node.func, node)
         node.args = [self.visit(a) for a in node.args]
+        if reads_argument and node.args and not isinstance(node.args[0], ast.Starred):
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            node.args[0] = ast.copy_location(_call("_cw_rd", node.args[0], self._site(node, name)), node.args[0])
         for keyword in node.keywords:
             keyword.value = self.visit(keyword.value)
         return node
+
+    def _constructor(self, func: ast.expr, node: ast.Call) -> ast.expr:
+        """`Name(...)`, `mod.Name(...)`: by PEP 8's naming, maybe a class.
+        `_cw_new` records the object it builds when the class's `__init__`
+        is not recorded code (whose own entry says what it builds)."""
+        return ast.copy_location(_call("_cw_new", func, self._site(node)), func)
+
+    def _is_builtin(self, name: str) -> bool:
+        """`name` here is the builtin: not bound in any enclosing scope."""
+        where, _owner = resolve(self.scope, name)
+        if where != "global":
+            return False
+        module = self._scope[0]
+        return name not in module.bound and name not in module.definitions and name not in module.declared_global
+
+    def _reads_whole(self, iterable: ast.expr, node: ast.AST) -> ast.expr:
+        """The iterable of a `for` or comprehension, recorded as a read of
+        the contents when it is a container."""
+        return ast.copy_location(_call("_cw_rd", iterable, self._site(node, "__iter__")), iterable)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        node.left = self.visit(node.left)
+        node.comparators = [self.visit(c) for c in node.comparators]
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            return node
+        # `x in c`: the same test, recorded as a read of `c` (an entry of a dict).
+        test = ast.copy_location(_call("_cw_ct", node.left, node.comparators[0], self._site(node, "__contains__")), node)
+        if isinstance(node.ops[0], ast.NotIn):
+            return ast.copy_location(ast.UnaryOp(op=ast.Not(), operand=test), node)
+        return test
 
     def visit_Await(self, node: ast.Await) -> ast.AST:
         node.value = _call("_cw_aw", self.visit(node.value))
@@ -477,6 +533,8 @@ class Instrumenter(ast.NodeTransformer):
     def visit_For(self, node):
         node.target = self._target(node.target)
         node.iter = self.visit(node.iter)
+        if isinstance(node, ast.For):
+            node.iter = self._reads_whole(node.iter, node)
         node.body = self._statements(node.body)
         node.orelse = self._statements(node.orelse)
         return node

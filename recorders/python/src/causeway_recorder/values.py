@@ -8,6 +8,8 @@ a trace must stay small and encoding cheap whatever the program holds.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import math
 import re
 from typing import Any, Optional
@@ -83,6 +85,19 @@ class ValueEncoder:
         return dumps(self.encode(value))
 
     def encode(self, value: Any, depth: int = 0) -> Any:
+        """JSON-ready data for `value`; never raises (see `_encode`)."""
+        try:
+            return self._encode(value, depth)
+        except Exception as error:
+            return error_marker(value, error)
+
+    def _encode(self, value: Any, depth: int) -> Any:
+        """Containers are read once, in one step (a slice, a bounded copy of
+        the items), before any of the program's code (a `__repr__`) can run:
+        another thread may be changing them, and iterating a dict while it
+        changes raises. Whatever still goes wrong (a `__repr__` that raises,
+        a container changed in a free-threaded build) becomes an `$error`
+        marker for that value alone."""
         cls = type(value)
         if cls is str:
             if len(value) > self._max_string:
@@ -93,6 +108,9 @@ class ValueEncoder:
         if cls is int:
             if -_MAX_INT <= value <= _MAX_INT:
                 return value
+            if value.bit_length() > 4 * self._max_string:
+                # repr of a huge int is slow, and refused past sys.get_int_max_str_digits().
+                return {"$repr": f"<int of {value.bit_length()} bits>", "$type": "int"}
             return {"$repr": _cut(repr(value), self._max_string), "$type": "int"}
         if cls is float:
             if math.isfinite(value):
@@ -101,23 +119,41 @@ class ValueEncoder:
         if cls is list or cls is tuple:
             if depth >= self._max_depth:
                 return self._summary(value)
-            items = [self.encode(item, depth + 1) for item in value[: self._max_items]]
-            if len(value) > self._max_items:
-                items.append({"$repr": f"... {len(value) - self._max_items} more", "$type": cls.__name__})
+            size = len(value)
+            head = value[: self._max_items]  # one step: a consistent copy
+            items = [self.encode(item, depth + 1) for item in head]
+            if size > self._max_items:
+                items.append({"$repr": f"... {size - self._max_items} more", "$type": cls.__name__})
             return items
         if cls is dict:
             if depth >= self._max_depth:
                 return self._summary(value)
+            size = len(value)
+            # islice over a dict's items runs no Python code: one step.
+            pairs = list(itertools.islice(value.items(), self._max_items))
             out = {}
-            for index, (key, item) in enumerate(value.items()):
-                if index >= self._max_items:
-                    out["…"] = {"$repr": f"... {len(value) - self._max_items} more", "$type": "dict"}
-                    break
-                text_key = key if isinstance(key, str) else repr(key)
+            for key, item in pairs:
+                text_key = key if isinstance(key, str) else self._key_text(key)
                 reason = self.secret_reason(text_key)
                 out[text_key] = {"$redacted": reason} if reason else self.encode(item, depth + 1)
+            if size > self._max_items:
+                out["…"] = {"$repr": f"... {size - self._max_items} more", "$type": "dict"}
             return out
+        if cls in _BYTES:
+            text = repr(value[: self._max_string])
+            if len(value) > self._max_string:
+                text += "…"
+            return {"$repr": text, "$type": cls.__name__}
+        if isinstance(value, _SIZED_BUILTINS) and _builtin_repr(cls) and len(value) > self._max_items:
+            # A big set, deque or OrderedDict: its repr would be as big.
+            return self._summary(value)
         return self.describe(value)
+
+    def _key_text(self, key: Any) -> str:
+        try:
+            return repr(key) if type(key) in SIMPLE_TYPES else _cut(repr(key), self._max_string)
+        except Exception as error:
+            return f"<repr failed: {type(error).__name__}>"
 
     def describe(self, value: Any) -> dict:
         """`{"$repr", "$type"}` for a value with no JSON form.
@@ -136,10 +172,37 @@ class ValueEncoder:
                 text = repr(value)
             except Exception as error:  # a broken __repr__ must not break the program
                 text = f"<repr failed: {type(error).__name__}>"
+            if type(text) is not str:
+                text = f"<repr returned {type(text).__name__}>"
         return {"$repr": _cut(text, self._max_string), "$type": type_name(value)}
 
     def _summary(self, value: Any) -> dict:
-        return {"$repr": f"<{type(value).__name__} of {len(value)} items>", "$type": type_name(value)}
+        try:
+            size = str(len(value))
+        except Exception:
+            size = "?"
+        return {"$repr": f"<{type(value).__name__} of {size} items>", "$type": type_name(value)}
+
+
+def error_marker(value: Any, error: BaseException) -> dict:
+    """`{"$error": "...", "$type": "..."}`: a value the recorder could not
+    encode, and why (the program itself is not affected)."""
+    try:
+        message = str(error)
+    except Exception:
+        message = ""
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return {"$error": _cut(text, 200), "$type": type_name(value)}
+
+
+_BYTES = (bytes, bytearray, memoryview)
+_SIZED_BUILTINS = (set, frozenset, dict, list, tuple, collections.deque)
+
+
+def _builtin_repr(cls: type) -> bool:
+    """The class keeps a builtin container's repr (which shows every item)."""
+    repr_method = getattr(cls, "__repr__", None)
+    return any(repr_method is getattr(base, "__repr__", None) for base in _SIZED_BUILTINS + (collections.OrderedDict, collections.defaultdict))
 
 
 def _cut(text: str, limit: int) -> str:

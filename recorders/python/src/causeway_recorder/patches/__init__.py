@@ -4,9 +4,9 @@ patched functions do nothing extra while no recording is active."""
 
 from __future__ import annotations
 
-from . import aio, futures, http, queues, sqlite, threads
+from . import aio, containers, futures, http, queues, sqlite, threads
 
-_MODULES = (threads, queues, futures, aio, http, sqlite)
+_MODULES = (threads, queues, futures, aio, http, sqlite, containers)
 _installed = False
 
 

@@ -126,6 +126,12 @@ def _create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
     name = kwargs.get("name")
     line = ExecLine(NAMES.unique(str(name)) if name else NAMES.next_task())
     RECORDER.spawn(line)
+    try:
+        # A coroutine not started yet holds its arguments as its locals.
+        frame = getattr(coro, "cr_frame", None)
+        RECORDER.share(None, frame.f_locals.values() if frame is not None else (), None)
+    except Exception as error:
+        RECORDER.internal_error(error)
     task = _original_create_task(self, _run_in_line(coro, line), *args, **kwargs)
     line.handle = weakref.ref(task)
     JOINABLE[task] = (line,)

@@ -9,6 +9,7 @@ import weakref
 from typing import Any, Dict, Iterable, List, Tuple
 
 from ..lines import ExecLine
+from ..probe import WRAPPER_CODES
 from ..recorder import RECORDER
 
 #: Awaitables and futures -> the lines of execution they complete with
@@ -19,6 +20,8 @@ JOINABLE: "weakref.WeakKeyDictionary[Any, Tuple[ExecLine, ...]]" = weakref.WeakK
 _STDLIB_DIR = os.path.dirname(os.__file__)
 _RECORDER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _user_files: Dict[str, bool] = {}
+#: Code objects of the wrappers that make a call on the program's behalf.
+TRANSPARENT_CODES = frozenset(WRAPPER_CODES)
 
 
 def created_by_user_code(depth: int = 2) -> bool:
@@ -36,6 +39,10 @@ def created_by_user_code(depth: int = 2) -> bool:
         frame = sys._getframe(depth)
     except ValueError:
         return False
+    # The recorder's wrappers around a call made by the program (probe.py)
+    # stand for the program's own frame.
+    while frame.f_code in TRANSPARENT_CODES and frame.f_back is not None:
+        frame = frame.f_back
     if "__causeway__" in frame.f_globals:
         return True
     filename = frame.f_code.co_filename

@@ -88,6 +88,10 @@ def _submit(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> 
     prefix = getattr(self, "_thread_name_prefix", "") or "ThreadPoolExecutor"
     line = ExecLine(NAMES.next_task(f"{prefix}/item"))
     RECORDER.spawn(line)
+    try:
+        RECORDER.share(fn, args, kwargs)
+    except Exception as error:
+        RECORDER.internal_error(error)
     future = _original_submit(self, _in_line(fn, line), *args, **kwargs)
     line.handle = weakref.ref(future)
     JOINABLE[future] = (line,)

@@ -255,6 +255,10 @@ def _start(self: threading.Thread) -> None:
         child.handle = weakref.ref(self)
         self._causeway_line = child  # type: ignore[attr-defined]
         RECORDER.spawn(child)
+        try:
+            RECORDER.share(getattr(self, "_target", None), getattr(self, "_args", ()), getattr(self, "_kwargs", None))
+        except Exception as error:
+            RECORDER.internal_error(error)
     _original_start(self)
 
 
