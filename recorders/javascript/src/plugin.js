@@ -61,7 +61,16 @@ module.exports = function causewayPlugin(api, options = {}) {
     const def = [loc.line, loc.column + 1, extra.fn ?? currentFunctionName(state), extra.name ?? ''];
     if (extra.owner !== undefined) def.push(extra.owner);
     state.cw.sites.push(def);
-    return own(t.memberExpression(raw(SITES), t.numericLiteral(state.cw.sites.length - 1), true));
+    return siteRef(state.cw.sites.length - 1);
+  }
+
+  function siteRef(index) {
+    return own(t.memberExpression(raw(SITES), t.numericLiteral(index), true));
+  }
+
+  /** Another reference to the same site (clones lose the plugin's mark). */
+  function again(ref) {
+    return siteRef(ref.property.value);
   }
 
   function currentFunctionName(state) {
@@ -209,7 +218,7 @@ module.exports = function causewayPlugin(api, options = {}) {
 
   /** Temporaries for `o.x += v`: evaluate `o` (and `k`) once. */
   function once(path, node) {
-    if (t.isIdentifier(node) || t.isThisExpression(node) || t.isLiteral(node)) return [node, node];
+    if (t.isIdentifier(node) || t.isThisExpression(node) || t.isLiteral(node)) return [node, t.cloneNode(node)];
     const id = path.scope.generateUidIdentifier('cwt');
     path.scope.push({ id: t.cloneNode(id) });
     return [own(t.assignmentExpression('=', own(t.cloneNode(id)), node)), own(t.cloneNode(id))];
@@ -346,12 +355,12 @@ module.exports = function causewayPlugin(api, options = {}) {
         }
         const [objFirst, objAgain] = once(path, left.object);
         const [keyFirst, keyAgain] = left.computed ? once(path, left.property) : [t.stringLiteral(left.property.name), t.stringLiteral(left.property.name)];
-        const current = helper(state, 'g', [objFirst, keyFirst, t.cloneNode(where)]);
+        const current = helper(state, 'g', [objFirst, keyFirst, again(where)]);
         const op = node.operator.slice(0, -1);
         if (op === '&&' || op === '||' || op === '??') {
-          path.replaceWith(own(t.logicalExpression(op, current, helper(state, 's', [objAgain, t.cloneNode(keyAgain), node.right, where]))));
+          path.replaceWith(own(t.logicalExpression(op, current, helper(state, 's', [objAgain, keyAgain, node.right, where]))));
         } else {
-          path.replaceWith(helper(state, 's', [t.cloneNode(objAgain), t.cloneNode(keyAgain), own(t.binaryExpression(op, current, node.right)), where]));
+          path.replaceWith(helper(state, 's', [objAgain, keyAgain, own(t.binaryExpression(op, current, node.right)), where]));
         }
         return;
       }
