@@ -75,6 +75,7 @@ class Frame {
     this.task = null;
     /** the lane's position right after the exit */
     this.end = null;
+    this.exitId = null;
     site.acts += 1;
     this.act = site.acts;
   }
@@ -263,7 +264,7 @@ class Recorder {
     const lane = currentLane();
     if (this.active && !this.busy) {
       const duration = process.hrtime.bigint() - frame.started;
-      this.emit('function_exit', lane, `${frame.site.exit}${text},"duration_ns":${duration}`, frame.id);
+      frame.exitId = this.emit('function_exit', lane, `${frame.site.exit}${text},"duration_ns":${duration}`, frame.id);
     }
     frame.end = lane.position();
   }
@@ -346,16 +347,22 @@ function removeFrom(stack, id) {
  * `new Promise`, the reaction that produced a `then` promise, every part of
  * a `Promise.all`. Walks chains of promises, each once.
  */
-function dependencies(value, out, seen) {
+function dependencies(value, out, seen, tasks = null) {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return out;
   const origin = origins.get(value);
   if (origin === undefined || seen.has(origin)) return out;
   seen.add(origin);
-  if (origin.frame !== undefined && origin.frame !== null && origin.frame.end !== null) push(out, origin.frame.end);
+  const frame = origin.frame;
+  if (frame !== undefined && frame !== null && frame.end !== null) {
+    // A task that ended: joined by an async_await when the caller wants it.
+    if (tasks !== null && frame.task !== null && frame.exitId !== null) {
+      if (!tasks.includes(frame)) tasks.push(frame);
+    } else push(out, frame.end);
+  }
   if (origin.position) push(out, origin.position);
-  if (origin.result !== undefined) dependencies(origin.result, out, seen);
-  if (origin.parent !== undefined && origin.passthrough) dependencies(origin.parent, out, seen);
-  if (origin.parts !== undefined) for (const part of origin.parts) dependencies(part, out, seen);
+  if (origin.result !== undefined) dependencies(origin.result, out, seen, tasks);
+  if (origin.parent !== undefined && origin.passthrough) dependencies(origin.parent, out, seen, tasks);
+  if (origin.parts !== undefined) for (const part of origin.parts) dependencies(part, out, seen, tasks);
   return out;
 }
 
@@ -423,7 +430,7 @@ const api = {
   // await
   a(frame, value, site) {
     if (frame !== null && frame.task === null && !frame.closed && R.active) R.becomeTask(frame, site);
-    return nativeThen.call(NativePromise.resolve(value), (v) => ({ ok: true, v, from: value }), (e) => ({ ok: false, v: e, from: value }));
+    return nativeThen.call(NativePromise.resolve(value), (v) => ({ ok: true, v, from: value, site }), (e) => ({ ok: false, v: e, from: value, site }));
   },
   w(frame, box) {
     let lane;
@@ -434,8 +441,13 @@ const api = {
       lane = currentLane();
     }
     if (R.active) {
-      const deps = dependencies(box.from, [], new Set());
+      const tasks = [];
+      const deps = dependencies(box.from, [], new Set(), tasks);
       if (deps.length > 0) lane.after(deps);
+      for (const task of tasks) {
+        // Joined: after the task's exit (its parent) and its last event (rule 4).
+        if (!R.busy) R.emit('async_await', lane, `,"task":${q(task.task.name)}${box.site.where}`, task.exitId);
+      }
     }
     if (box.ok) return box.v;
     throw box.v;
