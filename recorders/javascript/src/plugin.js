@@ -355,12 +355,15 @@ module.exports = function causewayPlugin(api, options = {}) {
         }
         const [objFirst, objAgain] = once(path, left.object);
         const [keyFirst, keyAgain] = left.computed ? once(path, left.property) : [t.stringLiteral(left.property.name), t.stringLiteral(left.property.name)];
-        const current = helper(state, 'g', [objFirst, keyFirst, again(where)]);
         const op = node.operator.slice(0, -1);
         if (op === '&&' || op === '||' || op === '??') {
+          // o.x ||= v: read, and write only when the operator says so.
+          const current = helper(state, 'g', [objFirst, keyFirst, again(where)]);
           path.replaceWith(own(t.logicalExpression(op, current, helper(state, 's', [objAgain, keyAgain, node.right, where]))));
         } else {
-          path.replaceWith(helper(state, 's', [objAgain, keyAgain, own(t.binaryExpression(op, current, node.right)), where]));
+          // o.x += v: o (and k) evaluated once, first; then the read, v, the write.
+          const current = helper(state, 'g', [objAgain, keyAgain, again(where)]);
+          path.replaceWith(helper(state, 's', [objFirst, keyFirst, own(t.binaryExpression(op, current, node.right)), where]));
         }
         return;
       }

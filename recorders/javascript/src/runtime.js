@@ -29,7 +29,7 @@ const lanes = require('./lanes');
 const { currentLane, newLane, enter: enterLane, EMPTY } = lanes;
 const q = JSON.stringify;
 const GLOBAL = '__causeway';
-const RECORDER_DIR = __dirname;
+const RECORDER_DIR = __dirname + path.sep;
 const NativePromise = Promise;
 const nativeThen = Promise.prototype.then;
 const IDENT = /^[A-Za-z_$][\w$]*$/;
@@ -323,7 +323,9 @@ class Recorder {
       frames.push({ function: (match[1] || '<anonymous>').replace(/^async /, ''), file: this.relative(file), line: Number(match[3]) });
       if (frames.length >= 50) break;
     }
-    return frames;
+    // The program's own frames; a library's or a test runner's are noise.
+    const own = frames.filter((f) => !f.file.startsWith('/') && !f.file.split('/').includes('node_modules'));
+    return own.length > 0 ? own : frames;
   }
 
   custom(name, data) {
