@@ -98,7 +98,7 @@ function patchCombinators() {
 }
 
 /** Installs the patches once per process. */
-function install() {
+function install(options = {}) {
   if (installed) return;
   installed = true;
   patchThen();
@@ -106,9 +106,16 @@ function install() {
   const setTimeoutP = scheduling(globalThis.setTimeout, 'timeout');
   const setIntervalP = scheduling(globalThis.setInterval, 'interval');
   const setImmediateP = scheduling(globalThis.setImmediate, 'immediate');
-  globalThis.setTimeout = timers.setTimeout = setTimeoutP;
-  globalThis.setInterval = timers.setInterval = setIntervalP;
-  globalThis.setImmediate = timers.setImmediate = setImmediateP;
+  globalThis.setTimeout = setTimeoutP;
+  globalThis.setInterval = setIntervalP;
+  globalThis.setImmediate = setImmediateP;
+  if (options.timersModule !== false) {
+    // `require('timers').setTimeout` too (not inside a Jest context, whose
+    // globals are its own but whose `timers` module is the process's).
+    timers.setTimeout = setTimeoutP;
+    timers.setInterval = setIntervalP;
+    timers.setImmediate = setImmediateP;
+  }
   globalThis.queueMicrotask = scheduling(globalThis.queueMicrotask, 'microtask');
   process.nextTick = scheduling(process.nextTick, 'tick');
 }

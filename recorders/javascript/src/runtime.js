@@ -328,6 +328,50 @@ class Recorder {
     return own.length > 0 ? own : frames;
   }
 
+  // -- tests (the Jest integration) -------------------------------------
+
+  /**
+   * A test starts: it gets its own trace id, every event until it ends
+   * carries `metadata.test`, and its entry is the root of its trace.
+   */
+  beginTest(name, file, line) {
+    if (!this.active) return;
+    this.fileTraceId = this.fileTraceId || this.traceId;
+    this.traceId = ids.newTraceId();
+    this.traceText = q(this.traceId);
+    this.extraText = `,"test":${q(name)}`;
+    const lane = lanes.MAIN;
+    lane.stack = [];
+    const module = this.relative(file);
+    const where = `,"function":${q(name)},"module":${q(module)},"file":${q(module)},"line":${line || 1},"language":"javascript","args":[],"kwargs":{}`;
+    const id = this.emit('function_entry', lane, where, null);
+    this.test = { id, name, started: process.hrtime.bigint() };
+    lane.stack.push(id);
+  }
+
+  /** The test ended; `errors` are what failed it (none: it passed). */
+  endTest(errors) {
+    const test = this.test;
+    if (!this.active || !test) return;
+    const lane = lanes.MAIN;
+    let text = `,"function":${q(test.name)},"language":"javascript"`;
+    if (errors.length > 0) {
+      for (const error of errors) this.error(error, 'test');
+      const first = errors[0];
+      const type = first instanceof Error ? first.name : typeof first;
+      const message = first instanceof Error ? first.message : String(first);
+      text += `,"exception":{"type":${q(type)},"message":${q(String(message).slice(0, 1000))}}`;
+    } else {
+      text += ',"return_value":null';
+    }
+    this.emit('function_exit', lane, `${text},"duration_ns":${process.hrtime.bigint() - test.started}`, test.id);
+    lane.stack = [];
+    this.test = null;
+    this.traceId = this.fileTraceId;
+    this.traceText = q(this.traceId);
+    this.extraText = '';
+  }
+
   custom(name, data) {
     if (!this.active || this.busy) return null;
     const lane = currentLane();
