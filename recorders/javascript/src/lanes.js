@@ -65,6 +65,14 @@ class Lane {
 const storage = new AsyncLocalStorage();
 const MAIN = new Lane('main');
 const counters = new Map();
+let prefix = '';
+
+/** Names every lane of this thread `PREFIXname` (a worker's `worker-N/`). */
+function setPrefix(text) {
+  prefix = text;
+  MAIN.name = `${text}main`;
+  MAIN.head = null;
+}
 
 /** The lane running now. */
 function currentLane() {
@@ -72,10 +80,10 @@ function currentLane() {
 }
 
 /** A fresh lane named `prefix-N` (numbered per prefix). */
-function newLane(prefix, suffix, baseParent) {
-  const n = (counters.get(prefix) || 0) + 1;
-  counters.set(prefix, n);
-  return new Lane(suffix ? `${prefix}-${n} (${suffix})` : `${prefix}-${n}`, baseParent);
+function newLane(kind, suffix, baseParent) {
+  const n = (counters.get(kind) || 0) + 1;
+  counters.set(kind, n);
+  return new Lane(suffix ? `${prefix}${kind}-${n} (${suffix})` : `${prefix}${kind}-${n}`, baseParent);
 }
 
 /** Runs `fn` on `lane` (and everything it schedules, unless told otherwise). */
@@ -97,4 +105,4 @@ function resetLanes() {
   MAIN.head = null;
 }
 
-module.exports = { Lane, MAIN, EMPTY, currentLane, newLane, runOn, enter, resetLanes };
+module.exports = { Lane, MAIN, EMPTY, currentLane, newLane, runOn, enter, resetLanes, setPrefix };

@@ -16,6 +16,23 @@ class ObjectRegistry {
   clear() {
     this.labels = new WeakMap();
     this.counts = new Map();
+    this.shared = 0;
+  }
+
+  /**
+   * The name of a SharedArrayBuffer: `SharedArrayBuffer#k`, k in the order
+   * this thread first meets shared buffers (each thread has its own object
+   * for one buffer; threads that meet their buffers in the same order agree
+   * on the names).
+   */
+  sharedLabel(buffer) {
+    let name = this.labels.get(buffer);
+    if (name === undefined) {
+      this.shared += 1;
+      name = `SharedArrayBuffer#${this.shared}`;
+      this.labels.set(buffer, name);
+    }
+    return name;
   }
 
   /** The name of `obj` (an object or a function). */

@@ -213,7 +213,7 @@ module.exports = function causewayPlugin(api, options = {}) {
   }
 
   function instrumentableMember(node) {
-    return t.isMemberExpression(node) && !node._cw && !t.isSuper(node.object) && !t.isPrivateName(node.property) && !node.optional;
+    return t.isMemberExpression(node) && !node._cw && !t.isSuper(node.object) && !t.isMetaProperty(node.object) && !t.isPrivateName(node.property) && !node.optional;
   }
 
   /** Temporaries for `o.x += v`: evaluate `o` (and `k`) once. */

@@ -119,7 +119,7 @@ class Recorder {
     this.encoder = new ValueEncoder(this.objects, compileRedaction(patterns));
     lanes.resetLanes();
     this.session += 1;
-    this.writer = new TraceWriter(path.resolve(config.out));
+    this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes);
     this.active = true;
     return this.traceId;
   }
@@ -201,6 +201,10 @@ class Recorder {
   // -- state ------------------------------------------------------------
 
   variable(obj, key) {
+    if (ArrayBuffer.isView(obj) && obj.buffer instanceof SharedArrayBuffer && typeof key !== 'symbol' && INDEX.test(String(key))) {
+      // Shared memory: named by the buffer and the byte, whatever the view.
+      return `${this.objects.sharedLabel(obj.buffer)}[${obj.byteOffset + Number(key) * (obj.BYTES_PER_ELEMENT || 1)}]`;
+    }
     const label = this.objects.label(obj);
     if (typeof key === 'number') return Number.isInteger(key) && key >= 0 ? `${label}[${key}]` : `${label}[${q(String(key))}]`;
     if (IDENT.test(key)) return `${label}.${key}`;

@@ -10,6 +10,8 @@ const path = require('node:path');
 const runtime = require('./runtime');
 const patches = require('./patches');
 const { makeSelector } = require('./select');
+const workers = require('./workers');
+const lanes = require('./lanes');
 
 const R = runtime.recorder;
 let started = false;
@@ -55,13 +57,23 @@ function start(config) {
   if (started) return config;
   started = true;
   let out = config.out;
-  if (process.env.CAUSEWAY_OUT_TAKEN === out) {
+  const worker = workers.workerSettings(out);
+  if (worker !== null) {
+    // A worker thread: its own file and lane names.
+    out = worker.out;
+    config = { ...config, flushBytes: worker.flushBytes };
+    lanes.setPrefix(worker.prefix);
+  } else if (process.env.CAUSEWAY_OUT_TAKEN === out) {
     // A child process of a recorded one: its own file next to the parent's.
     out = out.replace(/(\.jsonl)?$/, `.${process.pid}.jsonl`);
   }
   process.env.CAUSEWAY_OUT_TAKEN = config.out;
-  R.start({ ...config, out });
+  const traceId = R.start({ ...config, out });
+  // Workers and child processes belong to the same run: the same trace.
+  process.env.CAUSEWAY_TRACE_ID = traceId;
   patches.install();
+  workers.install();
+  workers.announceStart();
   const selected = makeSelector(config);
   hookRequire(config, selected);
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);

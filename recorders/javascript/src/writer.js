@@ -14,8 +14,9 @@ const path = require('node:path');
 const FLUSH_BYTES = 1 << 20;
 
 class TraceWriter {
-  /** Opens (truncates) `file`, creating its directory. */
-  constructor(file) {
+  /** Opens (truncates) `file`, creating its directory; `flushBytes` 0 writes every event through. */
+  constructor(file, flushBytes = FLUSH_BYTES) {
+    this.flushBytes = flushBytes;
     this.path = file;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.fd = fs.openSync(file, 'w');
@@ -29,7 +30,7 @@ class TraceWriter {
     this.lines.push(line);
     this.size += line.length;
     this.written += 1;
-    if (this.size >= FLUSH_BYTES) this.flush();
+    if (this.size >= this.flushBytes) this.flush();
   }
 
   /** Writes every buffered line to the file. */

@@ -3,7 +3,8 @@
  * The shared recorder conformance check: every program in conformance/ is
  * recorded (cwd = its directory) and analyzed by the real `causeway`; the
  * race groups must be exactly those its NAME.expect.json names by marker,
- * with exit code 1 iff there are any, and no bad line.
+ * with exit code 1 iff there are any, and no bad line. The files a
+ * program's worker threads write next to its trace are analyzed with it.
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -39,10 +40,13 @@ for (const name of programs) {
         return `${race.variable}|${locations.sort().join('|')}`;
       })
       .sort();
-    const trace = path.join(tempDir(), 'trace.jsonl');
+    const dir = tempDir();
+    const trace = path.join(dir, 'trace.jsonl');
     record(['node', name], trace, { cwd: DIR });
-    checkEvents(readEvents(trace));
-    const { status, report } = analyze(trace);
+    // A worker thread writes its own file next to the trace: analyzed together.
+    const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+    for (const file of files) checkEvents(readEvents(file));
+    const { status, report } = analyze(...files);
     assert.equal(report.summary.bad_lines, 0);
     assert.deepEqual(raceGroups(report), [...new Set(want)]);
     assert.equal(status, want.length > 0 ? 1 : 0);
