@@ -36,6 +36,9 @@ class Lane {
     this.baseParent = baseParent;
     /** cached JSON of `"service":...,"thread":...` */
     this.head = null;
+    /** the trace this lane's events belong to, when not the recording's (a served request's) */
+    this.trace = null;
+    this.traceText = null;
   }
 
   /** Where this lane is now: what an event ordered after it must follow. */
@@ -83,7 +86,10 @@ function currentLane() {
 function newLane(kind, suffix, baseParent) {
   const n = (counters.get(kind) || 0) + 1;
   counters.set(kind, n);
-  return new Lane(suffix ? `${prefix}${kind}-${n} (${suffix})` : `${prefix}${kind}-${n}`, baseParent);
+  const lane = new Lane(suffix ? `${prefix}${kind}-${n} (${suffix})` : `${prefix}${kind}-${n}`, baseParent);
+  // What a served request starts stays in the caller's trace.
+  lane.trace = currentLane().trace;
+  return lane;
 }
 
 /** Runs `fn` on `lane` (and everything it schedules, unless told otherwise). */

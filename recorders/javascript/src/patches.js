@@ -2,10 +2,13 @@
 /**
  * What the event loop orders, made visible to the recorder:
  *
- * - `setTimeout`, `setInterval`, `setImmediate`, `process.nextTick` and
- *   `queueMicrotask` run their callback on a lane of its own, ordered after
- *   the code that scheduled it (two timers are unordered unless one set the
- *   other);
+ * - `setTimeout`, `setInterval` and `setImmediate` run their callback on a
+ *   lane of its own, ordered after the code that scheduled it (two timers
+ *   are unordered unless one set the other);
+ * - `process.nextTick` and `queueMicrotask` callbacks stay on the lane that
+ *   queued them (they run, in order, before anything else can: Node's own
+ *   streams and emitters use them, and splitting them would make one
+ *   stream's events look concurrent);
  * - `promise.then` (and so `catch` and `finally`) runs its reaction on a
  *   lane of its own, ordered after the registration and after whatever the
  *   promise's settlement depended on; the promise it returns settles after
@@ -116,8 +119,6 @@ function install(options = {}) {
     timers.setInterval = setIntervalP;
     timers.setImmediate = setImmediateP;
   }
-  globalThis.queueMicrotask = scheduling(globalThis.queueMicrotask, 'microtask');
-  process.nextTick = scheduling(process.nextTick, 'tick');
 }
 
 module.exports = { install };

@@ -146,7 +146,7 @@ class Recorder {
   // -- the one place events are made -----------------------------------
 
   /** Writes one event on `lane`; `fields` is metadata JSON text (`,"k":v...`). */
-  emit(kind, lane, fields, parent) {
+  emit(kind, lane, fields, parent, eventId = null) {
     const writer = this.writer;
     if (writer === null) return null;
     let head = lane.head;
@@ -158,17 +158,18 @@ class Recorder {
       lane.pending = EMPTY;
       for (const dep of pending) {
         // An ordering this lane received: after `dep` (its parent).
-        writer.add(this.line(ids.newEventId(), dep, 'message_receive', head.text, `,"channel":"promise","message_id":"${dep}","language":"javascript"`));
+        writer.add(this.line(ids.newEventId(), dep, 'message_receive', head.text, `,"channel":"promise","message_id":"${dep}","language":"javascript"`, lane));
       }
     }
-    const id = ids.newEventId();
-    writer.add(this.line(id, parent, kind, head.text, fields));
+    const id = eventId || ids.newEventId();
+    writer.add(this.line(id, parent, kind, head.text, fields, lane));
     lane.last = id;
     return id;
   }
 
-  line(id, parent, kind, head, fields) {
-    return `{"id":"${id}","trace_id":${this.traceText},"parent_id":${parent === null ? 'null' : `"${parent}"`},"timestamp":"${ids.timestamp()}","kind":"${kind}","metadata":{${head}${fields}${this.extraText}}}`;
+  line(id, parent, kind, head, fields, lane) {
+    const trace = lane.trace === null ? this.traceText : lane.traceText || (lane.traceText = q(lane.trace));
+    return `{"id":"${id}","trace_id":${trace},"parent_id":${parent === null ? 'null' : `"${parent}"`},"timestamp":"${ids.timestamp()}","kind":"${kind}","metadata":{${head}${fields}${this.extraText}}}`;
   }
 
   /** JSON of a value, with the recorder marked busy (user getters may run). */

@@ -11,6 +11,7 @@ const runtime = require('./runtime');
 const patches = require('./patches');
 const { makeSelector } = require('./select');
 const workers = require('./workers');
+const http = require('./http');
 const lanes = require('./lanes');
 
 const R = runtime.recorder;
@@ -73,6 +74,7 @@ function start(config) {
   process.env.CAUSEWAY_TRACE_ID = traceId;
   patches.install();
   workers.install();
+  http.install();
   workers.announceStart();
   const selected = makeSelector(config);
   hookRequire(config, selected);
