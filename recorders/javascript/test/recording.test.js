@@ -140,3 +140,22 @@ test('a trace is analyzed without bad lines or warnings', () => {
   assert.equal(report.summary.warnings, 0);
   assert.ok(fs.statSync(trace).size > 0);
 });
+
+test('SIGTERM: the trace is complete and the process still dies of the signal', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'signal.jsonl');
+  const child = require('node:child_process').spawn(process.execPath, ['--import', 'causeway-recorder/register', 'ticker.mjs', path.join(dir, 'ready')], {
+    cwd: PROGRAMS,
+    env: { ...process.env, CAUSEWAY_OUT: out },
+    stdio: 'ignore',
+  });
+  const ended = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, 'ready')); i += 1) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(fs.existsSync(path.join(dir, 'ready')), 'the program started');
+  child.kill('SIGTERM');
+  const { signal } = await ended;
+  assert.equal(signal, 'SIGTERM');
+  const events = readEvents(out);
+  checkEvents(events);
+  assert.ok(events.filter((e) => e.kind === 'function_entry' && e.metadata.function === 'tick').length >= 1);
+});
