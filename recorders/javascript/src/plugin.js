@@ -40,6 +40,8 @@ const COLLECTION_METHODS = new Set([
 
 module.exports = function causewayPlugin(api, options = {}) {
   const t = api.types;
+  /** The state of the file being instrumented (one at a time: Babel is synchronous). */
+  let currentState = null;
 
   /** Marks a node as made by the plugin: it is not instrumented again. */
   function own(node) {
@@ -138,11 +140,6 @@ module.exports = function causewayPlugin(api, options = {}) {
 
   // -- which variables are shared state ----------------------------------
 
-  function insideFunction(path, fnNode) {
-    let p = path.getFunctionParent();
-    return p !== null && p.node !== fnNode;
-  }
-
   /** Module-level let/var bindings assigned after declaration and used in a function. */
   function moduleState(programPath) {
     const shared = new Set();
@@ -155,30 +152,39 @@ module.exports = function causewayPlugin(api, options = {}) {
     return shared;
   }
 
-  /** Local bindings of a function captured by a nested function and reassigned. */
-  function closureState(fnPath) {
-    const found = [];
-    fnPath.traverse({
-      Scope(scopePath) {
-        if (scopePath.getFunctionParent() && scopePath.getFunctionParent().node !== fnPath.node && scopePath.node !== fnPath.node) {
-          // a nested function's own scopes are handled when it is visited
-          if (scopePath.isFunction()) scopePath.skip();
-          return;
+  /** A `for (let i ...)` binding: a new variable per iteration, never shared across them. */
+  function perIteration(binding) {
+    const declaration = binding.path.parentPath;
+    if (!declaration || !declaration.isVariableDeclaration() || declaration.node.kind === 'var') return false;
+    const loop = declaration.parentPath;
+    return loop.isFor() && (declaration.key === 'init' || declaration.key === 'left');
+  }
+
+  /**
+   * Local bindings captured by a nested function and assigned after their
+   * declaration, by the function whose activation holds them (one pass
+   * over the file's scopes).
+   */
+  function closureState(programPath) {
+    const byOwner = new Map();
+    programPath.traverse({
+      Scopable(scopePath) {
+        const scope = scopePath.scope;
+        if (scope.path !== scopePath) return;
+        for (const binding of Object.values(scope.bindings)) {
+          if (!['let', 'var', 'param'].includes(binding.kind)) continue;
+          if (binding.constantViolations.length === 0 || perIteration(binding)) continue;
+          const owner = binding.scope.getFunctionParent();
+          if (owner === null) continue;
+          const uses = binding.referencePaths.concat(binding.constantViolations);
+          if (!uses.some((p) => p.scope.getFunctionParent() !== owner)) continue;
+          const list = byOwner.get(owner.path.node) || [];
+          list.push(binding);
+          byOwner.set(owner.path.node, list);
         }
-        collect(scopePath.scope);
       },
     });
-    collect(fnPath.scope);
-    function collect(scope) {
-      for (const binding of Object.values(scope.bindings)) {
-        if (found.includes(binding)) continue;
-        if (!['let', 'var', 'param'].includes(binding.kind)) continue;
-        if (binding.constantViolations.length === 0) continue;
-        const uses = binding.referencePaths.concat(binding.constantViolations);
-        if (uses.some((p) => insideFunction(p, fnPath.node))) found.push(binding);
-      }
-    }
-    return found;
+    return byOwner;
   }
 
   /** How an identifier is shared: {kind: 'module'} or {kind: 'closure', owner}, or null. */
@@ -216,11 +222,23 @@ module.exports = function causewayPlugin(api, options = {}) {
     return t.isMemberExpression(node) && !node._cw && !t.isSuper(node.object) && !t.isMetaProperty(node.object) && !t.isPrivateName(node.property) && !node.optional;
   }
 
+  /**
+   * A fresh `var` in the nearest function (or the program). Names are
+   * numbered per file, with a `__cw$` prefix no program uses: Babel's
+   * generateUid searches every name already taken, quadratic in a big file.
+   */
+  function temporary(path) {
+    const state = path.state || currentState;
+    state.cw.temps += 1;
+    const id = t.identifier(`__cw$t${state.cw.temps}`);
+    path.scope.push({ id: t.cloneNode(id) });
+    return id;
+  }
+
   /** Temporaries for `o.x += v`: evaluate `o` (and `k`) once. */
   function once(path, node) {
     if (t.isIdentifier(node) || t.isThisExpression(node) || t.isLiteral(node)) return [node, t.cloneNode(node)];
-    const id = path.scope.generateUidIdentifier('cwt');
-    path.scope.push({ id: t.cloneNode(id) });
+    const id = temporary(path);
     return [own(t.assignmentExpression('=', own(t.cloneNode(id)), node)), own(t.cloneNode(id))];
   }
 
@@ -248,7 +266,8 @@ module.exports = function causewayPlugin(api, options = {}) {
       node.body = t.blockStatement([own(t.returnStatement(helper(state, 'r', [raw(info.frame), node.body])))]);
     }
     const body = node.body;
-    const error = fnPath.scope.generateUidIdentifier('cwe');
+    // Each catch clause has its own scope: one name serves every function.
+    const error = t.identifier('__cw$e');
     const guarded = t.tryStatement(
       t.blockStatement(body.body),
       t.catchClause(error, t.blockStatement([t.throwStatement(helper(state, 'x', [raw(info.frame), t.cloneNode(error)]))])),
@@ -277,13 +296,13 @@ module.exports = function causewayPlugin(api, options = {}) {
         const qualified = outer && outer.name !== '<module>' ? `${outer.name}.<locals>.${name}` : name;
         const info = {
           name: qualified,
-          frame: path.scope.getProgramParent().generateUid('cwf'),
+          frame: `__cw$f${(state.cw.frames += 1)}`,
           instrumented: eligible(path) && !path.node._cw,
           async: path.node.async && !path.node.generator,
           site: null,
         };
         info.site = site(state, path.node, { fn: qualified, name });
-        for (const binding of closureState(path)) state.cw.closureOwner.set(binding, info);
+        for (const binding of state.cw.closures.get(path.node) || []) state.cw.closureOwner.set(binding, info);
         state.cw.functions.push(info);
         state.cw.byNode.set(path.node, info);
       },
@@ -402,8 +421,7 @@ module.exports = function causewayPlugin(api, options = {}) {
         if (node.prefix) {
           path.replaceWith(t.sequenceExpression([read, writeHelper(state, path, share, update, node)]));
         } else {
-          const tmp = path.scope.generateUidIdentifier('cwt');
-          path.scope.push({ id: t.cloneNode(tmp) });
+          const tmp = temporary(path);
           path.replaceWith(t.sequenceExpression([
             read,
             own(t.assignmentExpression('=', own(t.cloneNode(tmp)), update)),
@@ -464,7 +482,8 @@ module.exports = function causewayPlugin(api, options = {}) {
           if (rel.startsWith('..') || nodePath.isAbsolute(rel)) rel = filename;
           rel = rel.split(nodePath.sep).join('/');
           const language = options.language || (/\.[cm]?tsx?$/.test(filename) ? 'typescript' : 'javascript');
-          state.cw = { sites: [], functions: [], byNode: new WeakMap(), closureOwner: new Map(), moduleState: moduleState(programPath) };
+          state.cw = { sites: [], functions: [], byNode: new WeakMap(), closureOwner: new Map(), moduleState: moduleState(programPath), closures: closureState(programPath), frames: 0, temps: 0 };
+          currentState = state;
           programPath.traverse(visitor, state);
           const isModule = programPath.node.sourceType === 'module';
           const prelude = [];
