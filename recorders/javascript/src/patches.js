@@ -75,7 +75,10 @@ function patchThen() {
           origin.result = result;
           return result;
         } finally {
+          // The reaction's lane came after the source: its position says
+          // all, and a long `p = p.then(...)` chain must not stay alive.
           origin.position = own.position();
+          origin.parent = undefined;
         }
       };
     };
