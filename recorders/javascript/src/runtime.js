@@ -119,7 +119,11 @@ class Recorder {
     this.encoder = new ValueEncoder(this.objects, compileRedaction(patterns));
     lanes.resetLanes();
     this.session += 1;
-    this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes);
+    try {
+      this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes);
+    } catch (error) {
+      throw new Error(`cannot write the trace ${config.out}: ${error.message}`);
+    }
     this.active = true;
     return this.traceId;
   }
