@@ -9,6 +9,7 @@
  * NODE_OPTIONS) and exits with its status. The same shape as the Python
  * recorder's command line.
  */
+const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { pathToFileURL } = require('node:url');
@@ -151,6 +152,11 @@ function main() {
     args = ['--import', register, ...args];
   } else {
     if (options.service) env.CAUSEWAY_SERVICE = options.service;
+    // Every Node process the command starts records: the first takes --out,
+    // the others write OUT.PID.jsonl beside it; a trace of an earlier run goes.
+    fs.rmSync(out, { force: true });
+    env.CAUSEWAY_OUT_EXCLUSIVE = '1';
+    if (!env.CAUSEWAY_TRACE_ID) env.CAUSEWAY_TRACE_ID = require('../src/ids').newTraceId();
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? env.NODE_OPTIONS + ' ' : ''}--import=${register}`;
   }
   const child = spawn(program, args, { stdio: 'inherit', env });

@@ -120,9 +120,9 @@ class Recorder {
     lanes.resetLanes();
     this.session += 1;
     try {
-      this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes);
+      this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes, config.exclusive === true);
     } catch (error) {
-      throw new Error(`cannot write the trace ${config.out}: ${error.message}`);
+      throw Object.assign(new Error(`cannot write the trace ${config.out}: ${error.message}`), { code: error.code });
     }
     this.active = true;
     return this.traceId;

@@ -69,7 +69,18 @@ function start(config) {
     out = out.replace(/(\.jsonl)?$/, `.${process.pid}.jsonl`);
   }
   process.env.CAUSEWAY_OUT_TAKEN = config.out;
-  const traceId = R.start({ ...config, out });
+  let traceId;
+  if (worker === null && out === config.out && process.env.CAUSEWAY_OUT_EXCLUSIVE === '1') {
+    // Every Node process of a command records (NODE_OPTIONS): the first
+    // one takes the file, the others write beside it.
+    try {
+      traceId = R.start({ ...config, out, exclusive: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      out = out.replace(/(\.jsonl)?$/, `.${process.pid}.jsonl`);
+    }
+  }
+  if (traceId === undefined) traceId = R.start({ ...config, out });
   // Workers and child processes belong to the same run: the same trace.
   process.env.CAUSEWAY_TRACE_ID = traceId;
   patches.install();

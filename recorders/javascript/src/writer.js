@@ -14,12 +14,15 @@ const path = require('node:path');
 const FLUSH_BYTES = 1 << 20;
 
 class TraceWriter {
-  /** Opens (truncates) `file`, creating its directory; `flushBytes` 0 writes every event through. */
-  constructor(file, flushBytes = FLUSH_BYTES) {
+  /**
+   * Opens (truncates) `file`, creating its directory; `flushBytes` 0 writes
+   * every event through; `exclusive` fails (EEXIST) if the file exists.
+   */
+  constructor(file, flushBytes = FLUSH_BYTES, exclusive = false) {
     this.flushBytes = flushBytes;
     this.path = file;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'w');
+    this.fd = fs.openSync(file, exclusive ? 'wx' : 'w');
     this.lines = [];
     this.size = 0;
     this.written = 0;

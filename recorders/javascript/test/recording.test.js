@@ -165,3 +165,19 @@ test('SIGTERM: the trace is complete and the process still dies of the signal', 
   checkEvents(events);
   assert.ok(events.filter((e) => e.kind === 'function_entry' && e.metadata.function === 'tick').length >= 1);
 });
+
+test('a command other than node: every Node process it starts records, each into its own file, one trace', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'run.jsonl');
+  fs.writeFileSync(out, 'a stale trace of an earlier run\n');
+  const conformance = path.join(__dirname, '..', 'conformance');
+  const result = spawnSync(process.execPath, [CLI, '-q', '-o', out, '--', 'sh', '-c', 'node async_transfer.mjs && node timers_counter.cjs'], { cwd: conformance, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const files = fs.readdirSync(dir).sort();
+  assert.equal(files.length, 2, files.join(' '));
+  assert.ok(files.includes('run.jsonl') && files.some((f) => /^run\.\d+\.jsonl$/.test(f)));
+  const all = files.flatMap((f) => readEvents(path.join(dir, f)));
+  checkEvents(all);
+  assert.equal(new Set(all.map((e) => e.trace_id)).size, 1);
+  assert.deepEqual([...new Set(all.map((e) => e.metadata.file))].sort(), ['async_transfer.mjs', 'timers_counter.cjs']);
+});
