@@ -6,7 +6,6 @@
  * uncaught exception or unhandled rejection, which are recorded as `error`
  * events first).
  */
-const path = require('node:path');
 const runtime = require('./runtime');
 const patches = require('./patches');
 const { makeSelector } = require('./select');
@@ -94,4 +93,4 @@ function start(config) {
   return { ...config, out };
 }
 
-module.exports = { start, hookRequire, onExit, path };
+module.exports = { start, hookRequire, onExit };

@@ -43,6 +43,7 @@ test('Jest: one trace per test file, each test its own trace, recorded like a py
   const roots = cart.filter((e) => e.kind === 'function_entry' && e.parent_id === null);
   assert.deepEqual(roots.map((e) => e.metadata.function), ['totals the lines', 'applies discount codes', 'rejects negative quantities']);
   assert.equal(new Set(roots.map((e) => e.trace_id)).size, 3, 'each test its own trace id');
+  assert.deepEqual(roots.map((e) => e.metadata.line), [3, 7, 13], 'the lines of the test() calls');
   for (const root of roots) {
     assert.equal(root.metadata.module, '__tests__/cart.test.js');
     const own = cart.filter((e) => e.trace_id === root.trace_id);

@@ -5,7 +5,6 @@
  * own trace id, `metadata.test` on its events, the test as the root
  * `function_entry`, a failure as an `error` event and the test's exit.
  */
-const fs = require('node:fs');
 const path = require('node:path');
 
 function load(name) {
@@ -19,6 +18,19 @@ function testName(test) {
   const names = [];
   for (let block = test; block && block.name !== 'ROOT_DESCRIBE_BLOCK'; block = block.parent) names.unshift(block.name);
   return names.join(' › ');
+}
+
+/** The line of the test's definition (jest-circus keeps the stack of the `test()` call). */
+function testLine(test, testPath) {
+  const stack = test.asyncError && typeof test.asyncError.stack === 'string' ? test.asyncError.stack : '';
+  for (const frame of stack.split('\n')) {
+    const at = frame.indexOf(testPath + ':');
+    if (at >= 0) {
+      const line = Number(frame.slice(at + testPath.length + 1).split(':')[0]);
+      if (Number.isInteger(line) && line > 0) return line;
+    }
+  }
+  return 1;
 }
 
 /** A file name for the trace of a test file: its path under the root, flattened. */
@@ -52,7 +64,7 @@ class CausewayEnvironment extends NodeEnvironment {
     const recorder = this.runtime();
     if (recorder === null) return;
     if (event.name === 'test_fn_start') {
-      recorder.beginTest(testName(event.test), this.testPath, event.test.invocations && 1);
+      recorder.beginTest(testName(event.test), this.testPath, testLine(event.test, this.testPath));
     } else if (event.name === 'test_fn_success') {
       recorder.endTest([]);
     } else if (event.name === 'test_fn_failure') {
@@ -69,4 +81,3 @@ class CausewayEnvironment extends NodeEnvironment {
 
 module.exports = CausewayEnvironment;
 module.exports.traceFile = traceFile;
-module.exports.fs = fs;
