@@ -11,6 +11,7 @@ const patches = require('./patches');
 const { makeSelector } = require('./select');
 const workers = require('./workers');
 const http = require('./http');
+const io = require('./io');
 const lanes = require('./lanes');
 
 const R = runtime.recorder;
@@ -85,6 +86,7 @@ function start(config) {
   patches.install();
   workers.install();
   http.install();
+  io.install();
   workers.announceStart();
   const selected = makeSelector(config);
   hookRequire(config, selected);
