@@ -19,33 +19,44 @@ class TraceWriter {
    * every event through; `exclusive` fails (EEXIST) if the file exists.
    */
   constructor(file, flushBytes = FLUSH_BYTES, exclusive = false) {
-    this.flushBytes = flushBytes;
     this.path = file;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.fd = fs.openSync(file, exclusive ? 'wx' : 'w');
-    this.lines = [];
-    this.size = 0;
+    // Lines are encoded straight into one buffer (no joining, no copies).
+    this.buffer = Buffer.allocUnsafe(Math.max(flushBytes, 64 * 1024));
+    this.limit = flushBytes;
+    this.used = 0;
     this.written = 0;
   }
 
   /** Appends one event line (without its newline). */
   add(line) {
-    this.lines.push(line);
-    this.size += line.length;
     this.written += 1;
-    if (this.size >= this.flushBytes) this.flush();
+    const worst = line.length * 3 + 1;
+    if (this.used + worst > this.buffer.length) {
+      this.flush();
+      if (worst > this.buffer.length) {
+        this.writeAll(Buffer.from(line + '\n', 'utf8'));
+        return;
+      }
+    }
+    this.used += this.buffer.write(line, this.used, 'utf8');
+    this.buffer[this.used] = 10;
+    this.used += 1;
+    if (this.used > this.limit) this.flush();
+  }
+
+  writeAll(data, length = data.length) {
+    let offset = 0;
+    while (offset < length) offset += fs.writeSync(this.fd, data, offset, length - offset);
   }
 
   /** Writes every buffered line to the file. */
   flush() {
-    if (this.fd === null || this.lines.length === 0) return;
-    const data = Buffer.from(this.lines.join('\n') + '\n', 'utf8');
-    this.lines = [];
-    this.size = 0;
-    let offset = 0;
-    while (offset < data.length) {
-      offset += fs.writeSync(this.fd, data, offset, data.length - offset);
-    }
+    if (this.fd === null || this.used === 0) return;
+    const used = this.used;
+    this.used = 0;
+    this.writeAll(this.buffer, used);
   }
 
   /** Flushes and closes; later events are ignored. */
