@@ -223,7 +223,9 @@ class Recorder {
     const type = typeof obj;
     if (type !== 'object' && type !== 'function') return false;
     if (this.skip.has(obj)) return false;
-    return obj[Symbol.toStringTag] !== 'Module';
+    // A module namespace (null prototype, tagged `Module`): its bindings are
+    // recorded where their module changes them.
+    return type === 'function' || Object.getPrototypeOf(obj) !== null || obj[Symbol.toStringTag] !== 'Module';
   }
 
   state(kind, variable, valueText, site) {
