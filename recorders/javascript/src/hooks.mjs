@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { makeSelector } = require('./select.js');
-const { transform, looksLikeModule, TS } = require('./instrument.js');
+const { transform, transformOrKeep, sourceText, looksLikeModule, TS } = require('./instrument.js');
 
 let config = null;
 let selected = () => false;
@@ -75,6 +75,6 @@ export async function load(url, context, nextLoad) {
   }
   const loaded = await nextLoad(url, context);
   if (loaded.format !== 'module' || !selected(file)) return loaded;
-  const source = transform(String(loaded.source), file, { root: config.root, module: true, instrument: true });
+  const source = transformOrKeep(sourceText(loaded.source), file, { root: config.root, module: true, instrument: true });
   return { ...loaded, source };
 }

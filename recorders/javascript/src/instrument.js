@@ -39,4 +39,31 @@ function transform(code, filename, options) {
   return result.code;
 }
 
-module.exports = { transform, looksLikeModule, TS };
+const warned = new Set();
+
+/**
+ * `transform`, but a JavaScript file Babel cannot parse with the recorder's
+ * settings (JSX, decorators, a syntax proposal) runs as it is, not
+ * recorded, with one warning; TypeScript that cannot be transpiled is an
+ * error (it could not run at all).
+ */
+function transformOrKeep(code, filename, options) {
+  try {
+    return transform(code, filename, options);
+  } catch (error) {
+    if (TS.test(filename)) throw error;
+    if (!warned.has(filename)) {
+      warned.add(filename);
+      process.stderr.write(`causeway-recorder: not recording ${filename}: ${String(error.message).split('\n')[0]}\n`);
+    }
+    return code;
+  }
+}
+
+/** Module source from a loader as text (it may come as a Buffer or a typed array). */
+function sourceText(source) {
+  if (typeof source === 'string') return source;
+  return new TextDecoder('utf-8').decode(source);
+}
+
+module.exports = { transform, transformOrKeep, sourceText, looksLikeModule, TS };

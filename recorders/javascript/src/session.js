@@ -20,9 +20,9 @@ let started = false;
 /** Instruments `require`d files (CommonJS, `.ts`/`.cts` too) that `selected` accepts. */
 function hookRequire(config, selected) {
   const { addHook } = require('pirates');
-  const { transform, looksLikeModule } = require('./instrument');
+  const { transformOrKeep, looksLikeModule } = require('./instrument');
   addHook(
-    (code, filename) => transform(code, filename, { root: config.root, module: /\.[cm]?ts$/.test(filename) && looksLikeModule(code), instrument: selected(filename) }),
+    (code, filename) => transformOrKeep(code, filename, { root: config.root, module: /\.[cm]?ts$/.test(filename) && looksLikeModule(code), instrument: selected(filename) }),
     { exts: ['.js', '.cjs', '.ts', '.cts'], ignoreNodeModules: false, matcher: (filename) => /\.[cm]?ts$/.test(filename) || selected(filename) },
   );
 }

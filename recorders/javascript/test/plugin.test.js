@@ -86,3 +86,20 @@ function f(n) { let local = n; local += 1; counter += local; return limit + once
   assert.ok(names.has('counter'));
   for (const name of ['limit', 'once', 'local']) assert.ok(!names.has(name), name);
 });
+
+test('a JavaScript file Babel cannot parse runs as it is, with one warning; TypeScript is an error', () => {
+  const { transformOrKeep } = require('../src/instrument');
+  const broken = 'const x = <div>{1}</div>;';
+  const writes = [];
+  const write = process.stderr.write;
+  process.stderr.write = (text) => writes.push(String(text));
+  try {
+    assert.equal(transformOrKeep(broken, '/project/view.js', { root: '/project', module: true, instrument: true }), broken);
+    assert.equal(transformOrKeep(broken, '/project/view.js', { root: '/project', module: true, instrument: true }), broken);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(writes.length, 1);
+  assert.match(writes[0], /causeway-recorder: not recording \/project\/view\.js/);
+  assert.throws(() => transformOrKeep('let x: = ;', '/project/bad.ts', { root: '/project', module: true, instrument: true }));
+});
