@@ -8,18 +8,27 @@
  * one socket's `data` and `end` stay in order.
  *
  * Uses async_hooks: `init` notes where a resource was created, `before`
- * makes its lane current for the callback about to run.
+ * makes its lane current for the callback about to run. Handles that stay
+ * open are remembered until they are many (MAX_LIVE).
  */
 const asyncHooks = require('node:async_hooks');
 const runtime = require('./runtime');
 const lanes = require('./lanes');
 
 const R = runtime.recorder;
-const INFO = Symbol('causeway.io');
-const IO = new Set([
-  'FSREQCALLBACK', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP',
-  'TCPWRAP', 'PIPEWRAP', 'UDPWRAP', 'PROCESSWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'SIGNALWRAP', 'ZLIB',
-]);
+/** Requests: one callback each. */
+const ONE_SHOT = new Set(['FSREQCALLBACK', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP']);
+/** Handles: every callback of one handle on one lane. */
+const HANDLES = new Set(['TCPWRAP', 'PIPEWRAP', 'UDPWRAP', 'PROCESSWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'SIGNALWRAP', 'ZLIB']);
+/** Handles remembered at most (the oldest are forgotten: their callbacks then stay on the creator's lane). */
+const MAX_LIVE = 100000;
+
+/**
+ * asyncId -> where the resource was created and its lane. Looked up by id in
+ * `before`, which runs for every promise reaction too: a Map miss is the
+ * cheapest test there is.
+ */
+const live = new Map();
 
 let installed = false;
 
@@ -28,15 +37,19 @@ function install() {
   installed = true;
   asyncHooks
     .createHook({
-      init(asyncId, type, triggerAsyncId, resource) {
-        if (!R.active || !IO.has(type) || resource === null || typeof resource !== 'object') return;
+      init(asyncId, type) {
+        if (!R.active) return;
+        const oneShot = ONE_SHOT.has(type);
+        if (!oneShot && !HANDLES.has(type)) return;
         const lane = lanes.currentLane();
-        resource[INFO] = { registered: lane.position(), parent: lane.parent(), trace: lane.trace, lane: null };
+        live.set(asyncId, { registered: lane.position(), parent: lane.parent(), trace: lane.trace, lane: null, oneShot });
+        if (live.size > MAX_LIVE) live.delete(live.keys().next().value);
       },
-      before() {
-        const resource = asyncHooks.executionAsyncResource();
-        const info = resource !== null && typeof resource === 'object' ? resource[INFO] : undefined;
-        if (info === undefined || !R.active) return;
+      before(asyncId) {
+        const info = live.get(asyncId);
+        if (info === undefined) return;
+        if (info.oneShot) live.delete(asyncId);
+        if (!R.active) return;
         if (info.lane === null) {
           info.lane = lanes.newLane('io', '', info.parent);
           info.lane.trace = info.trace;
