@@ -96,6 +96,15 @@ function emitResponse(span, status, headers) {
   R.emit('http_response', lane, `,"status":${status === null ? 'null' : Number(status)},"headers":${headersJson(headers)},"language":"javascript"`, requestEventId(span));
 }
 
+/** A request that got no response (refused, reset, timed out): an http_response with the error and no status. */
+function emitFailure(span, error) {
+  if (!R.active || R.busy) return;
+  const lane = lanes.currentLane();
+  const type = error instanceof Error ? error.code || error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  R.emit('http_response', lane, `,"headers":{},"error":{"type":${q(String(type))},"message":${q(String(message).slice(0, 1000))}},"language":"javascript"`, requestEventId(span));
+}
+
 // -- node:http clients --------------------------------------------------------
 
 function tagClientRequest(request) {
@@ -143,7 +152,22 @@ function subscribeClient() {
   });
   dc.subscribe('http.client.response.finish', ({ request, response }) => {
     const tag = requests.get(request);
-    if (tag !== undefined) emitResponse(tag.span, response.statusCode, pairs(response.headers));
+    if (tag !== undefined && !tag.done) {
+      tag.done = true;
+      emitResponse(tag.span, response.statusCode, pairs(response.headers));
+    }
+  });
+  // A request that never got its response: the 'error' event of a request
+  // that was started (recorded), once.
+  dc.subscribe('http.client.request.start', ({ request }) => {
+    const tag = requests.get(request);
+    if (tag === undefined) return;
+    request.prependListener('error', (error) => {
+      if (!tag.done) {
+        tag.done = true;
+        emitFailure(tag.span, error);
+      }
+    });
   });
 }
 
@@ -166,7 +190,17 @@ function subscribeUndici() {
   });
   dc.subscribe('undici:request:headers', ({ request, response }) => {
     const tag = requests.get(request);
-    if (tag !== undefined) emitResponse(tag.span, response.statusCode, undiciPairs(response.headers));
+    if (tag !== undefined && !tag.done) {
+      tag.done = true;
+      emitResponse(tag.span, response.statusCode, undiciPairs(response.headers));
+    }
+  });
+  dc.subscribe('undici:request:error', ({ request, error }) => {
+    const tag = requests.get(request);
+    if (tag !== undefined && !tag.done) {
+      tag.done = true;
+      emitFailure(tag.span, error);
+    }
   });
 }
 

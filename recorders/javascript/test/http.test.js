@@ -78,3 +78,26 @@ test('a server and a client in two processes: one trace, the handler below the r
     }
   }
 });
+
+test('a request that gets no response: an http_response with the error and no status', async () => {
+  const port = await new Promise((resolve) => {
+    const probe = require('node:net').createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const trace = path.join(tempDir(), 'refused.jsonl');
+  record(['node', 'http_refused.mjs', String(port)], trace, { cwd: PROGRAMS });
+  const events = readEvents(trace);
+  checkEvents(events);
+  const requests = events.filter((e) => e.kind === 'http_request');
+  assert.equal(requests.length, 2);
+  for (const request of requests) {
+    const response = events.find((e) => e.kind === 'http_response' && e.parent_id === request.id);
+    assert.ok(response, request.metadata.url);
+    assert.ok(!('status' in response.metadata));
+    assert.equal(response.metadata.error.type, 'ECONNREFUSED');
+  }
+  assert.equal(events.filter((e) => e.kind === 'http_response').length, 2, 'once each');
+});
