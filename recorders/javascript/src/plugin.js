@@ -62,6 +62,7 @@ module.exports = function causewayPlugin(api, options = {}) {
     const loc = node.loc ? node.loc.start : { line: 0, column: 0 };
     const def = [loc.line, loc.column + 1, extra.fn ?? currentFunctionName(state), extra.name ?? ''];
     if (extra.owner !== undefined) def.push(extra.owner);
+    else if (extra.params !== undefined) def.push(null, extra.params);
     state.cw.sites.push(def);
     return siteRef(state.cw.sites.length - 1);
   }
@@ -249,6 +250,16 @@ module.exports = function causewayPlugin(api, options = {}) {
     return !node.generator && node.body !== null && node.body !== undefined;
   }
 
+  /** Names of the positional parameters (for redaction by name); '' where there is none. */
+  function parameterNames(node) {
+    return node.params.map((param) => {
+      if (t.isTSParameterProperty && t.isTSParameterProperty(param)) param = param.parameter;
+      if (t.isIdentifier(param)) return param.name;
+      if (t.isAssignmentPattern(param) && t.isIdentifier(param.left)) return param.left.name;
+      return '';
+    });
+  }
+
   function argumentsOf(fnPath) {
     if (!fnPath.isArrowFunctionExpression()) return raw('arguments');
     const items = fnPath.node.params.map((param) => {
@@ -301,7 +312,7 @@ module.exports = function causewayPlugin(api, options = {}) {
           async: path.node.async && !path.node.generator,
           site: null,
         };
-        info.site = site(state, path.node, { fn: qualified, name });
+        info.site = site(state, path.node, { fn: qualified, name, params: parameterNames(path.node) });
         for (const binding of state.cw.closures.get(path.node) || []) state.cw.closureOwner.set(binding, info);
         state.cw.functions.push(info);
         state.cw.byNode.set(path.node, info);

@@ -45,7 +45,7 @@ const KEYED_READS = new Set(['get', 'has', 'forEach', 'keys', 'values', 'entries
 /** A place in instrumented source, and the JSON every event from it shares. */
 class Site {
   constructor(file, module, language, display, def) {
-    const [line, column, fn, name, owner] = def;
+    const [line, column, fn, name, owner, params] = def;
     this.file = file;
     this.module = module;
     this.line = line;
@@ -53,8 +53,10 @@ class Site {
     this.fn = fn;
     this.name = name || '';
     this.acts = 0;
+    /** a function's parameter names: its arguments are redacted by them */
+    this.params = params || [];
     // A module-level variable: `bank.balance`; a closure variable: its prefix.
-    this.variable = owner === undefined ? `${display}.${this.name}` : `${display}.${owner}#`;
+    this.variable = owner === undefined || owner === null ? `${display}.${this.name}` : `${display}.${owner}#`;
     const lang = `,"language":${q(language)}`;
     this.where = `,"function":${q(fn)},"file":${q(file)},"line":${line},"column":${column}${lang}`;
     this.call = `,"function":${q(fn)},"module":${q(module)},"file":${q(file)},"line":${line},"column":${column}${lang}`;
@@ -256,7 +258,8 @@ class Recorder {
     try {
       const n = args === undefined || args === null ? 0 : args.length;
       const parts = new Array(n);
-      for (let i = 0; i < n; i += 1) parts[i] = this.encoder.named(null, args[i]);
+      const params = site.params;
+      for (let i = 0; i < n; i += 1) parts[i] = this.encoder.named(i < params.length ? params[i] : null, args[i]);
       argsText = parts.join(',');
     } catch (error) {
       argsText = `{"$repr":${q(`<unreadable: ${error && error.message}>`)},"$type":"arguments"}`;

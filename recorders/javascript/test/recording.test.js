@@ -38,6 +38,8 @@ test('values: $repr for what JSON cannot hold, limits, redaction, custom events'
   assert.equal(args[8], null);
   const login = events.find((e) => e.kind === 'function_entry' && e.metadata.function === 'describe').metadata.args[1];
   assert.deepEqual(login, { user: 'ada', password: { $redacted: 'password' } });
+  const login2 = events.find((e) => e.kind === 'function_entry' && e.metadata.function === 'login');
+  assert.deepEqual(login2.metadata.args, ['ada', { $redacted: 'password' }], 'arguments redacted by parameter name');
   const custom = events.filter((e) => e.kind === 'custom');
   assert.equal(custom.length, 1);
   assert.equal(custom[0].metadata.name, 'checkout.done');

@@ -18,3 +18,7 @@ describe(NaN);
 describe(undefined);
 describe(new Map([[1, 2]]));
 causeway.event('checkout.done', { cart: 12, token: 'abc' });
+function login(user, password, { apiKey } = {}) {
+  return user.length + password.length + (apiKey ? 1 : 0);
+}
+login('ada', 'hunter2');
