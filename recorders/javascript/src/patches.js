@@ -13,7 +13,8 @@
  *   lane of its own, ordered after the registration and after whatever the
  *   promise's settlement depended on; the promise it returns settles after
  *   the reaction;
- * - `Promise.all`, `allSettled`, `race` and `any` settle after their parts.
+ * - `Promise.all` and `allSettled` settle after their parts, `race` and
+ *   `any` after the part that settled them.
  *
  * Nothing here changes what the program does: every wrapper calls the
  * original with the same arguments, `this` and return value.
@@ -89,6 +90,7 @@ function patchThen() {
 }
 
 function patchCombinators() {
+  const nativeThen = Promise.prototype.then;
   for (const name of ['all', 'allSettled', 'race', 'any']) {
     const original = Promise[name];
     Promise[name] = {
@@ -96,7 +98,18 @@ function patchCombinators() {
         if (!R.active || iterable === null || iterable === undefined || typeof iterable[Symbol.iterator] !== 'function') return original.call(this, iterable);
         const parts = Array.from(iterable);
         const combined = original.call(this, parts);
-        origins.set(combined, { parts });
+        const origin = { parts };
+        if (name === 'race' || name === 'any') {
+          // Settled by one part: ordered after that one only (the first to
+          // settle; for `any`, the first to fulfil, or all when all reject).
+          parts.forEach((part) => {
+            const settled = () => {
+              if (origin.parts === parts) origin.parts = [part];
+            };
+            nativeThen.call(Promise.resolve(part), settled, name === 'race' ? settled : undefined);
+          });
+        }
+        origins.set(combined, origin);
         return combined;
       },
     }[name];
