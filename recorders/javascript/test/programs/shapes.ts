@@ -1,0 +1,4 @@
+export function area(side: number): number {
+  const result: number = side * side;
+  return result;
+}
