@@ -1,0 +1,139 @@
+//! Lines of execution: the `(service, thread)` an event belongs to.
+//!
+//! A thread's line lives in a thread local. A task (tokio) carries its own
+//! [`Line`] and swaps it in while it is polled, so that a task's events
+//! belong to the task whatever worker thread polls it, and its identity
+//! comes from the spawner rather than from span parents.
+//!
+//! A line also says which session records it: the process-wide one from
+//! [`crate::init`], or one bound to it (a test's session, inherited by the
+//! threads and tasks it spawns through the wrappers).
+
+use super::session::{self, Session};
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// A thread's or task's recording state.
+#[derive(Default)]
+pub struct Line {
+    name: Option<Arc<str>>,
+    /// Open calls (and, at the bottom, the spawn that started the line).
+    pub stack: Vec<u64>,
+    /// A session bound to this line, which wins over the global one.
+    pub bound: Option<Arc<Session>>,
+    /// The global session as last seen, with its generation.
+    cached: Option<(u64, Option<Arc<Session>>)>,
+}
+
+impl Line {
+    /// A line for a thread or task about to start, named by its spawner.
+    pub fn spawned(name: Arc<str>, spawn: Option<u64>, bound: Option<Arc<Session>>) -> Line {
+        Line {
+            name: Some(name),
+            stack: spawn.into_iter().collect(),
+            bound,
+            cached: None,
+        }
+    }
+
+    /// The line's name, given on first use for threads the recorder did
+    /// not start (`main`, the thread's own name, or `thread-N`).
+    pub fn name(&mut self) -> Arc<str> {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        let current = std::thread::current();
+        let name = unique_name(current.name(), "thread");
+        self.name = Some(name.clone());
+        name
+    }
+
+    /// The session recording this line, if it is active.
+    pub fn session(&mut self) -> Option<Arc<Session>> {
+        if let Some(bound) = &self.bound {
+            return bound.is_active().then(|| bound.clone());
+        }
+        let generation = session::generation();
+        let fresh = match &self.cached {
+            Some((seen, _)) => *seen != generation,
+            None => true,
+        };
+        if fresh {
+            self.cached = Some((generation, session::global()));
+        }
+        let s = self.cached.as_ref().and_then(|(_, s)| s.as_ref())?;
+        s.is_active().then(|| s.clone())
+    }
+
+    /// The session a line spawned from this one inherits.
+    pub fn inherited(&self) -> Option<Arc<Session>> {
+        self.bound.clone()
+    }
+}
+
+thread_local! {
+    static LINE: RefCell<Line> = RefCell::new(Line::default());
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` on this thread's current line; `None` while the thread is being
+/// torn down or the line is already borrowed.
+pub fn with_line<R>(f: impl FnOnce(&mut Line) -> R) -> Option<R> {
+    LINE.try_with(|cell| cell.try_borrow_mut().ok().map(|mut l| f(&mut l)))
+        .ok()
+        .flatten()
+}
+
+/// Swaps `line` with the thread's current line (a task being polled).
+pub fn swap(line: &mut Line) {
+    let _ = LINE.try_with(|cell| {
+        if let Ok(mut current) = cell.try_borrow_mut() {
+            std::mem::swap(&mut *current, line);
+        }
+    });
+}
+
+/// Runs `f` with recording turned off on this thread (value encoding, which
+/// may run user code); `None` if it already was.
+pub fn busy<R>(f: impl FnOnce() -> R) -> Option<R> {
+    if BUSY.try_with(|b| b.replace(true)).unwrap_or(true) {
+        return None;
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = BUSY.try_with(|b| b.set(false));
+        }
+    }
+    let _reset = Reset;
+    Some(f())
+}
+
+/// Whether this thread is encoding a value right now.
+pub fn is_busy() -> bool {
+    BUSY.try_with(|b| b.get()).unwrap_or(true)
+}
+
+/// A name no other line of this process has: `wanted` if free (`main` for
+/// the main thread), else `wanted#N`; `fallback-N` without a name.
+pub fn unique_name(wanted: Option<&str>, fallback: &str) -> Arc<str> {
+    static USED: Mutex<Option<HashSet<Arc<str>>>> = Mutex::new(None);
+    let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
+    let used = used.get_or_insert_with(HashSet::new);
+    let base = wanted.unwrap_or(fallback);
+    let mut n = used.len() + 1;
+    let mut candidate: Arc<str> = match wanted {
+        Some(w) => w.into(),
+        None => format!("{fallback}-{n}").into(),
+    };
+    while used.contains(&candidate) {
+        n += 1;
+        candidate = match wanted {
+            Some(_) => format!("{base}#{n}").into(),
+            None => format!("{fallback}-{n}").into(),
+        };
+    }
+    used.insert(candidate.clone());
+    candidate
+}
