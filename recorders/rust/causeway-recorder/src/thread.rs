@@ -20,44 +20,24 @@ pub use recording::{Builder, JoinHandle, Scope, ScopedJoinHandle, scope, spawn};
 
 #[cfg(feature = "record")]
 mod recording {
-    use crate::record::event::{Loc, Payload};
-    use crate::record::line::{self, Line, unique_name};
-    use crate::record::{Parent, record};
+    use crate::record::event::Loc;
+    use crate::record::line::{self, Line};
+    use crate::record::spawn;
     use std::collections::HashMap;
     use std::io;
     use std::sync::{Arc, Mutex};
 
-    /// What the spawner records and hands to the new thread.
-    struct Start {
-        line: Line,
+    fn prepare(name: Option<&str>, at: Loc) -> (Arc<str>, Line) {
+        spawn::spawned(name, "thread", Some(at))
     }
 
-    fn prepare(name: Option<&str>, at: Loc) -> (Arc<str>, Start) {
-        let task = unique_name(name, "thread");
-        let spawn = record(Parent::Current, || Payload::Spawn {
-            task: task.clone(),
-            at,
-        });
-        let bound = line::with_line(|l| l.inherited()).flatten();
-        (
-            task.clone(),
-            Start {
-                line: Line::spawned(task, spawn, bound),
-            },
-        )
-    }
-
-    fn run<T>(start: Start, f: impl FnOnce() -> T) -> T {
-        let mut l = start.line;
-        line::swap(&mut l);
+    fn run<T>(mut start: Line, f: impl FnOnce() -> T) -> T {
+        line::swap(&mut start);
         f()
     }
 
     fn joined(task: &Arc<str>, at: Loc) {
-        record(Parent::Current, || Payload::Await {
-            task: task.clone(),
-            at,
-        });
+        spawn::joined(task, Some(at));
     }
 
     /// `std::thread::spawn`, recording the spawn.

@@ -133,15 +133,15 @@ pub enum Payload {
         channel: ObjName,
         /// `channel/number`: unique to one send in the recording.
         message: u64,
-        at: Loc,
+        at: Option<Loc>,
     },
     Spawn {
         task: Arc<str>,
-        at: Loc,
+        at: Option<Loc>,
     },
     Await {
         task: Arc<str>,
-        at: Loc,
+        at: Option<Loc>,
     },
     /// A span opened through the tracing layer (a call without a Rust site).
     SpanEntry {
@@ -373,12 +373,16 @@ impl Event {
                 let _ = write!(id, "/{message}");
                 out.push_str(",\"message_id\":");
                 push_str(out, &id);
-                push_loc(out, ctx, *at);
+                if let Some(at) = at {
+                    push_loc(out, ctx, *at);
+                }
             }
             Payload::Spawn { task, at } | Payload::Await { task, at } => {
                 out.push_str(",\"task\":");
                 push_str(out, task);
-                push_loc(out, ctx, *at);
+                if let Some(at) = at {
+                    push_loc(out, ctx, *at);
+                }
             }
             Payload::SpanEntry {
                 function,
@@ -544,10 +548,10 @@ mod tests {
             send: true,
             channel: ObjName::Numbered("channel", 4),
             message: 9,
-            at: Loc {
+            at: Some(Loc {
                 file: "src/x.rs",
                 line: 3,
-            },
+            }),
         });
         assert_eq!(v["kind"], "message_send");
         assert_eq!(v["metadata"]["message_id"], "channel-4/9");

@@ -11,7 +11,7 @@
 
 use super::session::{self, Session};
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// A thread's or task's recording state.
@@ -116,24 +116,33 @@ pub fn is_busy() -> bool {
 }
 
 /// A name no other line of this process has: `wanted` if free (`main` for
-/// the main thread), else `wanted#N`; `fallback-N` without a name.
+/// the main thread), else `wanted#N`; `fallback-N` without a name, counted
+/// per fallback (`thread-1`, `task-1`, ...).
 pub fn unique_name(wanted: Option<&str>, fallback: &str) -> Arc<str> {
-    static USED: Mutex<Option<HashSet<Arc<str>>>> = Mutex::new(None);
-    let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
-    let used = used.get_or_insert_with(HashSet::new);
+    #[derive(Default)]
+    struct Names {
+        used: HashSet<Arc<str>>,
+        counters: HashMap<String, usize>,
+    }
+    static NAMES: Mutex<Option<Names>> = Mutex::new(None);
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let names = names.get_or_insert_with(Names::default);
     let base = wanted.unwrap_or(fallback);
-    let mut n = used.len() + 1;
+    let counter = names.counters.entry(base.to_owned()).or_insert(0);
     let mut candidate: Arc<str> = match wanted {
         Some(w) => w.into(),
-        None => format!("{fallback}-{n}").into(),
+        None => {
+            *counter += 1;
+            format!("{fallback}-{counter}").into()
+        }
     };
-    while used.contains(&candidate) {
-        n += 1;
+    while names.used.contains(&candidate) {
+        *counter += 1;
         candidate = match wanted {
-            Some(_) => format!("{base}#{n}").into(),
-            None => format!("{fallback}-{n}").into(),
+            Some(_) => format!("{base}#{counter}").into(),
+            None => format!("{fallback}-{counter}").into(),
         };
     }
-    used.insert(candidate.clone());
+    names.used.insert(candidate.clone());
     candidate
 }

@@ -12,6 +12,7 @@ pub mod call;
 pub mod event;
 pub mod line;
 pub mod session;
+pub mod spawn;
 pub mod value;
 pub mod writer;
 

@@ -69,7 +69,13 @@ pub(crate) fn lock_event(acquire: bool, lock: ObjName, at: Loc) {
 
 /// Records a `message_send` or `message_receive`.
 #[cfg(feature = "record")]
-pub(crate) fn message_event(send: bool, channel: ObjName, message: u64, at: Loc) {
+pub(crate) fn message_event(
+    send: bool,
+    channel: ObjName,
+    message: u64,
+    at: impl Into<Option<Loc>>,
+) {
+    let at = at.into();
     record(Parent::Current, || Payload::Message {
         send,
         channel,
