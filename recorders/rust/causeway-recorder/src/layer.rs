@@ -16,7 +16,7 @@
 //! their own lines.
 
 use crate::record::event::{Loc, Name, Payload};
-use crate::record::{Parent, line, record, value};
+use crate::record::{Parent, line, record};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::time::Instant;
@@ -54,8 +54,10 @@ struct Fields<'a>(&'a mut Map<String, Value>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, v: &dyn fmt::Debug) {
-        let text = value::debug_json(v);
-        let json = serde_json::from_str(&text).unwrap_or(Value::String(text.into()));
+        // A field's Debug text is usually meant to be read (`message` is
+        // `format_args!`): JSON if it is JSON, else the text itself.
+        let text = format!("{v:?}");
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
         self.0.insert(field.name().to_owned(), json);
     }
     fn record_str(&mut self, field: &Field, v: &str) {

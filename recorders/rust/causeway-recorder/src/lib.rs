@@ -380,3 +380,36 @@ pub mod __private {
         out.into_boxed_str()
     }
 }
+
+/// Off means off: without `record`, the wrappers *are* std's and tokio's
+/// types (checked here at compile time, in every build without the
+/// feature), and `#[trace]` returns its function unchanged (checked by the
+/// macro crate's tests).
+#[cfg(not(feature = "record"))]
+mod off_is_std {
+    trait Same<T> {}
+    impl<T> Same<T> for T {}
+    fn same<A: Same<B>, B>() {}
+
+    #[allow(dead_code)]
+    fn wrappers_are_the_std_types() {
+        use crate::{sync, thread};
+        same::<sync::Mutex<u8>, std::sync::Mutex<u8>>();
+        same::<sync::MutexGuard<'static, u8>, std::sync::MutexGuard<'static, u8>>();
+        same::<sync::RwLock<u8>, std::sync::RwLock<u8>>();
+        same::<sync::Condvar, std::sync::Condvar>();
+        same::<sync::Barrier, std::sync::Barrier>();
+        same::<sync::mpsc::Sender<u8>, std::sync::mpsc::Sender<u8>>();
+        same::<sync::mpsc::Receiver<u8>, std::sync::mpsc::Receiver<u8>>();
+        same::<sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize>();
+        same::<thread::JoinHandle<u8>, std::thread::JoinHandle<u8>>();
+        same::<thread::Builder, std::thread::Builder>();
+        #[cfg(feature = "tokio")]
+        {
+            same::<crate::task::JoinHandle<u8>, tokio::task::JoinHandle<u8>>();
+            same::<sync::tokio::Mutex<u8>, tokio::sync::Mutex<u8>>();
+            same::<sync::tokio::mpsc::Sender<u8>, tokio::sync::mpsc::Sender<u8>>();
+            same::<sync::tokio::oneshot::Sender<u8>, tokio::sync::oneshot::Sender<u8>>();
+        }
+    }
+}

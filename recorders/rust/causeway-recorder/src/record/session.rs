@@ -94,10 +94,41 @@ fn service_name(explicit: Option<&str>) -> String {
     {
         return s;
     }
-    std::env::current_exe()
+    let stem = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
-        .unwrap_or_else(|| "rust".to_owned())
+        .unwrap_or_else(|| "rust".to_owned());
+    without_cargo_hash(&stem).to_owned()
+}
+
+/// `name` without the `-<16 hex digits>` cargo adds to test executables.
+fn without_cargo_hash(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((base, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            base
+        }
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_executables_are_named_without_their_hash() {
+        assert_eq!(without_cargo_hash("record-1727731914a9dc71"), "record");
+        assert_eq!(without_cargo_hash("rust-bank"), "rust-bank");
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = new_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!("89ab".contains(&u[19..20]));
+        assert_ne!(new_uuid(), u);
+    }
 }
 
 impl Session {
