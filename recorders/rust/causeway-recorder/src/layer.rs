@@ -144,7 +144,7 @@ where
                 module: meta.module_path().map(|m| Name::from(m.to_owned())),
                 file: meta.file().map(|f| Name::from(f.to_owned())),
                 line: meta.line(),
-                fields: fields.into_boxed_str(),
+                fields,
             });
             state.started = Instant::now();
         }
@@ -218,7 +218,7 @@ where
             let data = Value::Object(fields).to_string();
             record(parent, || Payload::Custom {
                 name: Name::from(name),
-                data: data.into_boxed_str(),
+                data,
                 at,
             });
         }

@@ -368,7 +368,7 @@ pub mod __private {
     };
 
     /// Joins encoded arguments into a JSON array.
-    pub fn args(parts: &[Box<str>]) -> Box<str> {
+    pub fn args(parts: &[String]) -> String {
         let mut out = String::from("[");
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
@@ -377,7 +377,7 @@ pub mod __private {
             out.push_str(p);
         }
         out.push(']');
-        out.into_boxed_str()
+        out
     }
 }
 

@@ -168,8 +168,8 @@ fn nested_calls_name_their_caller_and_methods_their_type() {
 fn shared_state_records_reads_and_writes_at_the_callers_line() {
     let events = record(|| {
         let total = Shared::new("cart.total", 0i64);
+        let line = line!() + 1;
         let seen = total.read();
-        let line = line!();
         total.write(seen + 2);
         total.update(|t| *t *= 10);
         assert_eq!(total.read(), 20);

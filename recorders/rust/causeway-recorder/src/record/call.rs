@@ -25,7 +25,7 @@ impl Call {
     fn open(
         site: &'static Site,
         self_type: Option<&'static str>,
-        args: impl FnOnce() -> Box<str>,
+        args: impl FnOnce() -> String,
         push: bool,
     ) -> Call {
         let function = FnName { site, self_type };
@@ -47,7 +47,7 @@ impl Call {
     pub fn enter(
         site: &'static Site,
         self_type: Option<&'static str>,
-        args: impl FnOnce() -> Box<str>,
+        args: impl FnOnce() -> String,
     ) -> Call {
         Self::open(site, self_type, args, true)
     }
@@ -56,7 +56,7 @@ impl Call {
     pub fn enter_async(
         site: &'static Site,
         self_type: Option<&'static str>,
-        args: impl FnOnce() -> Box<str>,
+        args: impl FnOnce() -> String,
     ) -> Call {
         Self::open(site, self_type, args, false)
     }
@@ -95,7 +95,7 @@ impl Call {
     }
 
     /// The call returned normally.
-    pub fn ret(mut self, value: impl FnOnce() -> Box<str>) {
+    pub fn ret(mut self, value: impl FnOnce() -> String) {
         if self.seq.is_some() {
             self.exit(|| Outcome::Return(value()));
         } else {

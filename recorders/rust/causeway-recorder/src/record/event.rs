@@ -88,7 +88,7 @@ pub struct FnName {
 #[derive(Debug)]
 pub enum Outcome {
     /// The return value as JSON text.
-    Return(Box<str>),
+    Return(String),
     /// An `Err` or a panic: the error's type and message.
     Exception {
         error_type: Cow<'static, str>,
@@ -104,7 +104,7 @@ pub enum Payload {
     Entry {
         function: FnName,
         /// A JSON array, as text.
-        args: Box<str>,
+        args: String,
     },
     Exit {
         function: FnName,
@@ -113,13 +113,13 @@ pub enum Payload {
     },
     StateRead {
         variable: Name,
-        value: Box<str>,
+        value: String,
         at: Loc,
     },
     StateWrite {
         variable: Name,
-        value: Box<str>,
-        old_value: Option<Box<str>>,
+        value: String,
+        old_value: Option<String>,
         atomic: bool,
         at: Loc,
     },
@@ -150,7 +150,7 @@ pub enum Payload {
         file: Option<Name>,
         line: Option<u32>,
         /// A JSON object, as text.
-        fields: Box<str>,
+        fields: String,
     },
     SpanExit {
         function: Name,
@@ -160,7 +160,7 @@ pub enum Payload {
     Custom {
         name: Name,
         /// A JSON object, as text.
-        data: Box<str>,
+        data: String,
         at: Option<Loc>,
     },
     Error {
@@ -177,8 +177,9 @@ pub struct Event {
     pub seq: u64,
     pub parent: Option<u64>,
     pub time: SystemTime,
-    /// The line of execution (thread or task) that recorded it.
-    pub thread: Arc<str>,
+    /// The line of execution (thread or task) that recorded it, by number
+    /// ([`super::line::line_name`]).
+    pub thread: u32,
     pub payload: Payload,
 }
 
@@ -195,17 +196,53 @@ pub struct LineContext<'a> {
     pub root: Option<&'a str>,
 }
 
-/// Appends a JSON string literal.
+/// Appends a JSON string literal (escaped as serde_json escapes).
 pub fn push_str(out: &mut String, s: &str) {
-    // serde_json's escaping, written straight into the line.
-    let quoted = serde_json::to_string(s).expect("a str always serializes");
-    out.push_str(&quoted);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+    }
+}
+
+/// Appends the string's contents escaped, without quotes.
+fn push_unquoted(out: &mut String, s: &str) {
+    let start = out.len();
+    push_str(out, s);
+    // Drop the quotes push_str wrote around it.
+    out.pop();
+    out.remove(start);
+}
+
+/// Appends `n` as `width` lowercase hex digits.
+fn push_hex(out: &mut String, n: u64, width: u32) {
+    for shift in (0..width).rev() {
+        let digit = ((n >> (shift * 4)) & 0xf) as u8;
+        out.push(char::from(if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        }));
+    }
+}
+
+/// Appends `n` as `width` decimal digits, zero-padded.
+fn push_decimal(out: &mut String, mut n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    for d in digits[..width].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits[..width]).expect("ASCII digits"));
 }
 
 fn push_id(out: &mut String, ctx: &LineContext, seq: u64) {
     out.push('"');
     out.push_str(ctx.id_prefix);
-    let _ = write!(out, "{seq:012x}");
+    push_hex(out, seq, 12);
     out.push('"');
 }
 
@@ -233,20 +270,72 @@ fn push_obj(out: &mut String, name: &ObjName) {
 }
 
 fn push_fn(out: &mut String, f: FnName) {
-    match f.self_type {
-        Some(ty) => push_str(out, &format!("{ty}::{}", f.site.name)),
-        None => push_str(out, &format!("{}::{}", f.site.module, f.site.name)),
+    out.push('"');
+    push_unquoted(out, f.self_type.unwrap_or(f.site.module));
+    out.push_str("::");
+    push_unquoted(out, f.site.name);
+    out.push('"');
+}
+
+/// Formats timestamps: RFC 3339 in UTC with nanoseconds, the date and
+/// time of day formatted once per second.
+#[derive(Default)]
+pub struct Clock {
+    second: Option<u64>,
+    prefix: String,
+}
+
+impl Clock {
+    fn push(&mut self, out: &mut String, time: SystemTime) {
+        let Ok(since) = time.duration_since(std::time::UNIX_EPOCH) else {
+            // Before 1970: rare enough to format in full.
+            let t: chrono::DateTime<chrono::Utc> = time.into();
+            let _ = write!(
+                out,
+                "\"{}\"",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+            );
+            return;
+        };
+        let second = since.as_secs();
+        if self.second != Some(second) {
+            let t: chrono::DateTime<chrono::Utc> =
+                (std::time::UNIX_EPOCH + std::time::Duration::from_secs(second)).into();
+            self.prefix = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+            self.second = Some(second);
+        }
+        out.push('"');
+        out.push_str(&self.prefix);
+        out.push('.');
+        push_decimal(out, since.subsec_nanos(), 9);
+        out.push_str("Z\"");
     }
 }
 
-/// Formats an RFC 3339 UTC timestamp with nanoseconds.
-fn push_time(out: &mut String, time: SystemTime) {
-    let t: chrono::DateTime<chrono::Utc> = time.into();
-    let _ = write!(
-        out,
-        "\"{}\"",
-        t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-    );
+/// The writer's per-line caches: the clock and each line's name as JSON.
+#[derive(Default)]
+pub struct Caches {
+    pub clock: Clock,
+    threads: Vec<Option<String>>,
+}
+
+impl Caches {
+    fn thread(&mut self, n: u32) -> &str {
+        let i = n as usize;
+        if self.threads.len() <= i {
+            self.threads.resize(i + 1, None);
+        }
+        self.threads[i].get_or_insert_with(|| {
+            let mut s = String::new();
+            match super::line::line_name(n) {
+                Some(name) => push_str(&mut s, &name),
+                None => {
+                    let _ = write!(s, "\"line-{n}\"");
+                }
+            }
+            s
+        })
+    }
 }
 
 impl Event {
@@ -269,7 +358,7 @@ impl Event {
     }
 
     /// Appends the event's JSON line (with its `\n`).
-    pub fn write_line(&self, ctx: &LineContext, out: &mut String) {
+    pub fn write_line(&self, ctx: &LineContext, caches: &mut Caches, out: &mut String) {
         out.push_str("{\"id\":");
         push_id(out, ctx, self.seq);
         out.push_str(",\"trace_id\":");
@@ -280,11 +369,11 @@ impl Event {
             None => out.push_str("null"),
         }
         out.push_str(",\"timestamp\":");
-        push_time(out, self.time);
+        caches.clock.push(out, self.time);
         let _ = write!(out, ",\"kind\":\"{}\",\"metadata\":{{", self.kind());
         out.push_str(ctx.service);
         out.push_str(",\"thread\":");
-        push_str(out, &self.thread);
+        out.push_str(caches.thread(self.thread));
         out.push_str(",\"language\":\"rust\"");
         self.write_fields(ctx, out);
         out.push_str("}}\n");
@@ -495,11 +584,11 @@ mod tests {
             seq: 2,
             parent: Some(1),
             time: SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_500),
-            thread: "main".into(),
+            thread: super::super::line::unique_name(Some("main"), "thread").0,
             payload,
         };
         let mut out = String::new();
-        event.write_line(&ctx(), &mut out);
+        event.write_line(&ctx(), &mut Caches::default(), &mut out);
         assert!(out.ends_with('\n'));
         serde_json::from_str(&out).unwrap()
     }

@@ -12,12 +12,15 @@
 use super::session::{self, Session};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A thread's or task's recording state.
 #[derive(Default)]
 pub struct Line {
-    name: Option<Arc<str>>,
+    /// The line's number and name (see [`unique_name`]).
+    name: Option<(u32, Arc<str>)>,
+    /// Event ids reserved from the session: (session serial, next, end).
+    ids: (u64, u64, u64),
     /// Open calls (and, at the bottom, the spawn that started the line).
     pub stack: Vec<u64>,
     /// A session bound to this line, which wins over the global one.
@@ -28,42 +31,77 @@ pub struct Line {
 
 impl Line {
     /// A line for a thread or task about to start, named by its spawner.
-    pub fn spawned(name: Arc<str>, spawn: Option<u64>, bound: Option<Arc<Session>>) -> Line {
+    pub fn spawned(name: (u32, Arc<str>), spawn: Option<u64>, bound: Option<Arc<Session>>) -> Line {
         Line {
             name: Some(name),
+            ids: (0, 0, 0),
             stack: spawn.into_iter().collect(),
             bound,
             cached: None,
         }
     }
 
+    fn named(&mut self) -> &(u32, Arc<str>) {
+        self.name.get_or_insert_with(|| {
+            let current = std::thread::current();
+            unique_name(current.name(), "thread")
+        })
+    }
+
+    /// The line's number (what events carry; the writer looks the name up).
+    pub fn id(&mut self) -> u32 {
+        self.named().0
+    }
+
     /// The line's name, given on first use for threads the recorder did
     /// not start (`main`, the thread's own name, or `thread-N`).
     pub fn name(&mut self) -> Arc<str> {
-        if let Some(name) = &self.name {
-            return name.clone();
+        self.named().1.clone()
+    }
+
+    /// The session recording this line, if it is active (no reference
+    /// count is touched: this is the hot path of every event).
+    pub fn session_ref(&mut self) -> Option<&Arc<Session>> {
+        if let Some(bound) = &self.bound {
+            return bound.is_active().then_some(bound);
         }
-        let current = std::thread::current();
-        let name = unique_name(current.name(), "thread");
-        self.name = Some(name.clone());
-        name
+        let generation = session::generation();
+        if self
+            .cached
+            .as_ref()
+            .is_none_or(|(seen, _)| *seen != generation)
+        {
+            self.cached = Some((generation, session::global()));
+        }
+        let s = self.cached.as_ref().and_then(|(_, s)| s.as_ref())?;
+        s.is_active().then_some(s)
+    }
+
+    /// The session and a fresh event id, taken from a block of ids this
+    /// line reserved (so threads do not contend on one counter).
+    pub fn session_and_seq(&mut self) -> Option<(&Arc<Session>, u64)> {
+        let (serial, next, end) = self.ids;
+        let (current, fresh) = {
+            let s = self.session_ref()?;
+            let reuse = serial == s.serial() && next < end;
+            (s.serial(), (!reuse).then(|| s.reserve_ids()))
+        };
+        let seq = match fresh {
+            Some(start) => {
+                self.ids = (current, start + 1, start + session::ID_BLOCK);
+                start
+            }
+            None => {
+                self.ids.1 = next + 1;
+                next
+            }
+        };
+        Some((self.session_ref()?, seq))
     }
 
     /// The session recording this line, if it is active.
     pub fn session(&mut self) -> Option<Arc<Session>> {
-        if let Some(bound) = &self.bound {
-            return bound.is_active().then(|| bound.clone());
-        }
-        let generation = session::generation();
-        let fresh = match &self.cached {
-            Some((seen, _)) => *seen != generation,
-            None => true,
-        };
-        if fresh {
-            self.cached = Some((generation, session::global()));
-        }
-        let s = self.cached.as_ref().and_then(|(_, s)| s.as_ref())?;
-        s.is_active().then(|| s.clone())
+        self.session_ref().cloned()
     }
 
     /// The session a line spawned from this one inherits.
@@ -115,10 +153,22 @@ pub fn is_busy() -> bool {
     BUSY.try_with(|b| b.get()).unwrap_or(true)
 }
 
-/// A name no other line of this process has: `wanted` if free (`main` for
-/// the main thread), else `wanted#N`; `fallback-N` without a name, counted
-/// per fallback (`thread-1`, `task-1`, ...).
-pub fn unique_name(wanted: Option<&str>, fallback: &str) -> Arc<str> {
+/// Names of lines by number, for the writer.
+static BY_NUMBER: RwLock<Vec<Arc<str>>> = RwLock::new(Vec::new());
+
+/// The name of line number `n`.
+pub fn line_name(n: u32) -> Option<Arc<str>> {
+    BY_NUMBER
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(n as usize)
+        .cloned()
+}
+
+/// A name no other line of this process has, with its number: `wanted`
+/// if free (`main` for the main thread), else `wanted#N`; `fallback-N`
+/// without a name, counted per fallback (`thread-1`, `task-1`, ...).
+pub fn unique_name(wanted: Option<&str>, fallback: &str) -> (u32, Arc<str>) {
     #[derive(Default)]
     struct Names {
         used: HashSet<Arc<str>>,
@@ -144,5 +194,8 @@ pub fn unique_name(wanted: Option<&str>, fallback: &str) -> Arc<str> {
         };
     }
     names.used.insert(candidate.clone());
-    candidate
+    let mut by_number = BY_NUMBER.write().unwrap_or_else(|e| e.into_inner());
+    let n = u32::try_from(by_number.len()).expect("fewer than 2^32 threads and tasks");
+    by_number.push(candidate.clone());
+    (n, candidate)
 }

@@ -35,29 +35,31 @@ pub enum Parent {
 /// Reentrant calls (a `Debug` impl that touches recorded state while its
 /// value is being encoded) are not recorded.
 pub fn record(parent: Parent, make: impl FnOnce() -> Payload) -> Option<u64> {
-    let (session, thread, parent) = line::with_line(|l| {
-        let session = l.session()?;
+    if !recording() {
+        return None;
+    }
+    let payload = line::busy(make)?;
+    line::with_line(|l| {
         let parent = match parent {
             Parent::Current => l.stack.last().copied(),
             Parent::Of(id) => Some(id),
         };
-        Some((session, l.name(), parent))
-    })??;
-    let payload = line::busy(make)?;
-    let seq = session.next_seq();
-    session.send(Event {
-        seq,
-        parent,
-        time: SystemTime::now(),
-        thread,
-        payload,
-    });
-    Some(seq)
+        let thread = l.id();
+        let (session, seq) = l.session_and_seq()?;
+        session.send(Event {
+            seq,
+            parent,
+            time: SystemTime::now(),
+            thread,
+            payload,
+        });
+        Some(seq)
+    })?
 }
 
 /// Whether an event recorded now on this line would be written.
 pub fn recording() -> bool {
-    line::with_line(|l| l.session().is_some()).unwrap_or(false)
+    line::with_line(|l| l.session_ref().is_some()).unwrap_or(false)
 }
 
 /// Numbers for synchronization objects and channels (`mutex-3`): one

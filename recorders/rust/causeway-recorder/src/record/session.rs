@@ -18,6 +18,8 @@ use std::thread::JoinHandle;
 
 /// A recording in progress.
 pub struct Session {
+    /// Unique to this session in the process (lines keep ids per session).
+    serial: u64,
     tx: Sender<Msg>,
     seq: AtomicU64,
     active: AtomicBool,
@@ -25,6 +27,9 @@ pub struct Session {
     path: PathBuf,
     trace_id: String,
 }
+
+/// Event ids a line reserves at a time.
+pub const ID_BLOCK: u64 = 256;
 
 static GLOBAL: RwLock<Option<Arc<Session>>> = RwLock::new(None);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -147,7 +152,9 @@ impl Session {
                 path: path.to_owned(),
                 source,
             })?;
+        static SERIAL: AtomicU64 = AtomicU64::new(1);
         Ok(Arc::new(Session {
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             tx,
             seq: AtomicU64::new(0),
             active: AtomicBool::new(true),
@@ -173,8 +180,13 @@ impl Session {
         self.active.load(Ordering::Acquire)
     }
 
-    pub fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The first of [`ID_BLOCK`] fresh event ids (ids start at 1).
+    pub fn reserve_ids(&self) -> u64 {
+        self.seq.fetch_add(ID_BLOCK, Ordering::Relaxed) + 1
     }
 
     /// Sends an event; waits while the channel is full.

@@ -10,13 +10,13 @@ use std::sync::Arc;
 /// Records a spawn on the current line; returns the new line's name and
 /// its state, to install in the thread or task before it runs.
 pub fn spawned(name: Option<&str>, fallback: &str, at: Option<Loc>) -> (Arc<str>, Line) {
-    let task = unique_name(name, fallback);
+    let (number, task) = unique_name(name, fallback);
     let spawn = record(Parent::Current, || Payload::Spawn {
         task: task.clone(),
         at,
     });
     let bound = line::with_line(|l| l.inherited()).flatten();
-    (task.clone(), Line::spawned(task, spawn, bound))
+    (task.clone(), Line::spawned((number, task), spawn, bound))
 }
 
 /// Records that the current line joined (awaited) `task`.

@@ -22,33 +22,33 @@ pub struct Wrap<'a, T: ?Sized>(pub &'a T);
 
 /// First choice: `Serialize`.
 pub trait ViaSerialize {
-    fn __cw_encode(&self) -> Box<str>;
+    fn __cw_encode(&self) -> String;
 }
 
 impl<T: serde::Serialize + ?Sized> ViaSerialize for &&Wrap<'_, T> {
-    fn __cw_encode(&self) -> Box<str> {
-        serde_json::to_string(self.0).map_or_else(|_| type_only::<T>(), String::into_boxed_str)
+    fn __cw_encode(&self) -> String {
+        serde_json::to_string(self.0).unwrap_or_else(|_| type_only::<T>())
     }
 }
 
 /// Second choice: `Debug`.
 pub trait ViaDebug {
-    fn __cw_encode(&self) -> Box<str>;
+    fn __cw_encode(&self) -> String;
 }
 
 impl<T: Debug + ?Sized> ViaDebug for &Wrap<'_, T> {
-    fn __cw_encode(&self) -> Box<str> {
+    fn __cw_encode(&self) -> String {
         debug_json(self.0)
     }
 }
 
 /// Last resort: the type's name.
 pub trait ViaTypeName {
-    fn __cw_encode(&self) -> Box<str>;
+    fn __cw_encode(&self) -> String;
 }
 
 impl<T: ?Sized> ViaTypeName for Wrap<'_, T> {
-    fn __cw_encode(&self) -> Box<str> {
+    fn __cw_encode(&self) -> String {
         type_only::<T>()
     }
 }
@@ -87,18 +87,18 @@ impl<T: ?Sized> MessageViaTypeName for ErrWrap<'_, T> {
 }
 
 /// `{"$repr": "<type name>"}`.
-pub fn type_only<T: ?Sized>() -> Box<str> {
+pub fn type_only<T: ?Sized>() -> String {
     let mut out = String::from("{\"$repr\":");
     super::event::push_str(&mut out, std::any::type_name::<T>());
     out.push('}');
-    out.into_boxed_str()
+    out
 }
 
 /// A value through its `Debug` text (see the module docs).
-pub fn debug_json<T: Debug + ?Sized>(value: &T) -> Box<str> {
+pub fn debug_json<T: Debug + ?Sized>(value: &T) -> String {
     let text = format!("{value:?}");
     if looks_like_json(&text) {
-        return text.into_boxed_str();
+        return text;
     }
     let mut shown = text.as_str();
     if shown.len() > MAX_REPR {
@@ -113,7 +113,7 @@ pub fn debug_json<T: Debug + ?Sized>(value: &T) -> Box<str> {
     out.push_str(",\"$type\":");
     super::event::push_str(&mut out, std::any::type_name::<T>());
     out.push('}');
-    out.into_boxed_str()
+    out
 }
 
 /// Whether `text` is one JSON value (checked without building it).

@@ -10,7 +10,7 @@
 //! when the channel runs dry, so a crash loses at most what was in flight
 //! and leaves at most a truncated last line.
 
-use super::event::{Event, LineContext};
+use super::event::{Caches, Event, LineContext};
 use crossbeam_channel::{Receiver, Sender};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -68,6 +68,7 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
         service: &service,
         root: setup.root.as_deref(),
     };
+    let mut caches = Caches::default();
     let mut line = String::with_capacity(512);
     let mut written = 0u64;
     // An I/O error stops writing but not draining: the program must not
@@ -81,7 +82,7 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
                 Msg::Event(event) => {
                     if failed.is_none() {
                         line.clear();
-                        event.write_line(&ctx, &mut line);
+                        event.write_line(&ctx, &mut caches, &mut line);
                         if let Err(e) = out.write_all(line.as_bytes()) {
                             failed = Some(e);
                         }
