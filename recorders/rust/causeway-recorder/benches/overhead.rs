@@ -1,10 +1,14 @@
 //! The recorder's overhead (divan): the cost of one recorded event, and a
 //! call-heavy workload recorded against the same code unrecorded.
 //!
-//! `cargo bench -p causeway-recorder --bench overhead`. Each sample writes
-//! to a trace in a temporary directory; the writer thread runs beside the
-//! benchmark, so a producer faster than the writer waits on the full
-//! channel, and the numbers are the steady-state cost, not just the send.
+//! `cargo bench -p causeway-recorder --bench overhead`. Three views:
+//!
+//! - `caller_*`: what the recording thread pays while the channel has
+//!   room (the trace is flushed before each sample of 10,000 events);
+//! - `writer_line`: what the writer thread pays to format one line;
+//! - `sustained_*` and `workload_*`: the steady state, with the writer
+//!   running beside the benchmark, so a producer faster than the writer
+//!   waits on the full channel.
 
 use causeway_recorder::{Guard, Shared, trace};
 use divan::counter::ItemsCount;
@@ -23,9 +27,75 @@ fn session() -> (tempfile::TempDir, Guard) {
     (dir, guard)
 }
 
+/// Runs `body` (10,000 events) once per sample, after flushing the trace,
+/// so the channel has room: the cost the recording thread itself pays.
+fn caller(bencher: Bencher, events: usize, mut body: impl FnMut()) {
+    let (_dir, guard) = session();
+    bencher
+        .counter(ItemsCount::new(events))
+        .with_inputs(|| guard.flush())
+        .bench_local_values(|()| body());
+}
+
+/// `Shared::write` while the channel has room.
+#[divan::bench(sample_size = 1, sample_count = 200)]
+fn caller_shared_write(bencher: Bencher) {
+    let s = Shared::new("n", 0u64);
+    caller(bencher, EVENTS, || {
+        for i in 0..EVENTS as u64 {
+            s.write(black_box(i));
+        }
+    });
+}
+
+/// A `#[trace]` call (entry and exit) while the channel has room.
+#[divan::bench(sample_size = 1, sample_count = 200)]
+fn caller_traced_call(bencher: Bencher) {
+    caller(bencher, EVENTS * 2, || {
+        for i in 0..EVENTS as u64 {
+            black_box(add_traced(black_box(i), 1));
+        }
+    });
+}
+
+/// Formatting one `state_write` line on the writer thread.
+#[divan::bench]
+fn writer_line(bencher: Bencher) {
+    use causeway_recorder::record::event::{Caches, Event, LineContext, Loc, Name, Payload};
+    let ctx = LineContext {
+        trace_id: "\"5a1bfd26-53d0-4364-96c0-02ed431f5505\"",
+        id_prefix: "81ed19df-8819-4070-87a9-",
+        service: "\"service\":\"bench\"",
+        root: None,
+    };
+    let event = Event {
+        seq: 12345,
+        parent: Some(12000),
+        time: std::time::SystemTime::now(),
+        thread: causeway_recorder::record::line::unique_name(Some("bench"), "thread").0,
+        payload: Payload::StateWrite {
+            variable: Name::Static("cart.total"),
+            value: "42".into(),
+            old_value: Some("41".into()),
+            atomic: false,
+            at: Loc {
+                file: "src/cart.rs",
+                line: 12,
+            },
+        },
+    };
+    let mut caches = Caches::default();
+    let mut out = String::with_capacity(512);
+    bencher.bench_local(|| {
+        out.clear();
+        event.write_line(&ctx, &mut caches, &mut out);
+        black_box(out.len())
+    });
+}
+
 /// `Shared::write`: one `state_write` per call (with its old value).
 #[divan::bench(args = [false, true])]
-fn shared_write(bencher: Bencher, recorded: bool) {
+fn sustained_shared_write(bencher: Bencher, recorded: bool) {
     let _session = recorded.then(session);
     let s = Shared::new("n", 0u64);
     bencher.counter(ItemsCount::new(EVENTS)).bench_local(|| {
@@ -37,7 +107,7 @@ fn shared_write(bencher: Bencher, recorded: bool) {
 
 /// `Shared::read`: one `state_read` per call.
 #[divan::bench(args = [false, true])]
-fn shared_read(bencher: Bencher, recorded: bool) {
+fn sustained_shared_read(bencher: Bencher, recorded: bool) {
     let _session = recorded.then(session);
     let s = Shared::new("n", 7u64);
     bencher.counter(ItemsCount::new(EVENTS)).bench_local(|| {
@@ -49,7 +119,7 @@ fn shared_read(bencher: Bencher, recorded: bool) {
 
 /// A `#[trace]` call with two integer arguments: two events (entry, exit).
 #[divan::bench(args = [false, true])]
-fn traced_call(bencher: Bencher, recorded: bool) {
+fn sustained_traced_call(bencher: Bencher, recorded: bool) {
     let _session = recorded.then(session);
     bencher
         .counter(ItemsCount::new(EVENTS * 2))
@@ -62,7 +132,7 @@ fn traced_call(bencher: Bencher, recorded: bool) {
 
 /// A recording `Mutex` lock and unlock: two events.
 #[divan::bench(args = [false, true])]
-fn mutex_lock(bencher: Bencher, recorded: bool) {
+fn sustained_mutex_lock(bencher: Bencher, recorded: bool) {
     let _session = recorded.then(session);
     let m = causeway_recorder::sync::Mutex::new(0u64);
     bencher

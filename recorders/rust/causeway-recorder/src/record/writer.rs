@@ -8,19 +8,26 @@
 //! the unlock is written before the `lock_acquire` sent after the next
 //! lock). The thread writes whatever has arrived as one batch and flushes
 //! when the channel runs dry, so a crash loses at most what was in flight
-//! and leaves at most a truncated last line.
+//! and leaves at most a truncated last line. It polls the channel, sleeping
+//! a little longer each time it finds it empty, instead of blocking on it:
+//! a blocked receiver would turn every send into a wake-up system call.
 
 use super::event::{Caches, Event, LineContext};
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Room for this many events in flight before recording threads wait.
 pub const CHANNEL_CAPACITY: usize = 64 * 1024;
 /// Events written between two checks of the channel for a flush.
 const BATCH: usize = 4096;
+/// The writer's sleeps while the channel is empty grow from this...
+const MIN_IDLE: Duration = Duration::from_micros(50);
+/// ...to this, which bounds how long a flush or the end of a session waits.
+const MAX_IDLE: Duration = Duration::from_millis(5);
 
 /// What recording threads send.
 pub enum Msg {
@@ -74,7 +81,22 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
     // An I/O error stops writing but not draining: the program must not
     // block on a full channel because the disk is full.
     let mut failed: Option<io::Error> = None;
-    while let Ok(first) = rx.recv() {
+    let mut idle = Duration::ZERO;
+    loop {
+        // Polling with a growing sleep, rather than blocking in `recv`:
+        // a blocked receiver makes every send a wake-up system call.
+        let first = match rx.try_recv() {
+            Ok(m) => {
+                idle = Duration::ZERO;
+                m
+            }
+            Err(TryRecvError::Empty) => {
+                idle = (idle * 2).clamp(MIN_IDLE, MAX_IDLE);
+                std::thread::sleep(idle);
+                continue;
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         let mut next = Some(first);
         let mut in_batch = 0;
         while let Some(msg) = next.take() {
