@@ -252,6 +252,7 @@ pub fn init(path: impl AsRef<Path>) -> Result<Guard, InitError> {
     {
         let session = record::session::Session::start(&path, None)?;
         session.install_global();
+        record::session::flush_on_panic();
         Ok(Guard {
             session,
             bound: false,
@@ -313,6 +314,7 @@ pub fn init_thread(path: impl AsRef<Path>) -> Result<Guard, InitError> {
     {
         let session = record::session::Session::start(&path, None)?;
         record::line::with_line(|l| l.bound = Some(session.clone()));
+        record::session::flush_on_panic();
         Ok(Guard {
             session,
             bound: true,

@@ -44,6 +44,28 @@ pub fn global() -> Option<Arc<Session>> {
     GLOBAL.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// Installs (once) a panic hook that, after the previous hook, writes what
+/// the panicking line's session has recorded: with `panic = "abort"` no
+/// guard is dropped, and the trace must be on disk before the process
+/// ends.
+pub fn flush_on_panic() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            // The writer must not wait for itself.
+            if std::thread::current().name() == Some("causeway-writer") {
+                return;
+            }
+            let session = super::line::with_line(|l| l.session()).flatten();
+            if let Some(s) = session {
+                s.flush();
+            }
+        }));
+    });
+}
+
 /// 128 random bits from std's randomly keyed hasher (no extra dependency).
 fn random_u128() -> u128 {
     let mut bits = 0u128;
