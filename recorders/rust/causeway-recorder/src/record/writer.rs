@@ -20,8 +20,9 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Room for this many events in flight before recording threads wait.
-pub const CHANNEL_CAPACITY: usize = 64 * 1024;
+/// Room for this many events in flight before recording threads wait
+/// (about 2.7 MB of slots).
+pub const CHANNEL_CAPACITY: usize = 16 * 1024;
 /// Events written between two checks of the channel for a flush.
 const BATCH: usize = 4096;
 /// The writer's sleeps while the channel is empty grow from this...
