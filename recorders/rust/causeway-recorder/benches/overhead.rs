@@ -180,7 +180,7 @@ fn workload_plain(bencher: Bencher) {
 }
 
 /// The same with `#[trace]` on the function; `recorded` says whether a
-/// session records it (5119 events a run) or the macro's code runs idle.
+/// session records it (5118 events a run) or the macro's code runs idle.
 #[divan::bench(args = [false, true])]
 fn workload_traced(bencher: Bencher, recorded: bool) {
     let _session = recorded.then(session);
