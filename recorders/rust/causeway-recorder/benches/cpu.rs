@@ -29,7 +29,8 @@ fn add(a: u64, b: u64) -> u64 {
 
 fn measure(name: &str, events_per_op: u64, recorded: bool, mut op: impl FnMut(u64)) {
     let dir = tempfile::tempdir().unwrap();
-    let guard = recorded.then(|| causeway_recorder::init_thread(dir.path().join("cpu.jsonl")).unwrap());
+    let guard =
+        recorded.then(|| causeway_recorder::init_thread(dir.path().join("cpu.jsonl")).unwrap());
     let (cpu0, wall0) = (process_cpu_ns(), Instant::now());
     for i in 0..N {
         op(i);
@@ -66,6 +67,8 @@ fn main() {
             black_box(add(black_box(i), 1));
         });
         let m = Mutex::new(0u64);
-        measure("Mutex lock+unlock", 2, recorded, |_| *m.lock().unwrap() += 1);
+        measure("Mutex lock+unlock", 2, recorded, |_| {
+            *m.lock().unwrap() += 1
+        });
     }
 }

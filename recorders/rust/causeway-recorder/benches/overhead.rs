@@ -73,6 +73,7 @@ fn writer_line(bencher: Bencher) {
         parent: Some(12000),
         time: std::time::SystemTime::now(),
         thread: causeway_recorder::record::line::unique_name(Some("bench"), "thread").0,
+        function: None,
         payload: Payload::StateWrite {
             variable: Name::Static("cart.total"),
             value: "42".into(),

@@ -15,7 +15,7 @@
 //! parents: tasks spawned with [`task::spawn`](crate::task::spawn) are
 //! their own lines.
 
-use crate::record::event::{Loc, Name, Payload};
+use crate::record::event::{FnLabel, Loc, Name, Payload};
 use crate::record::{Parent, line, record};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -149,7 +149,8 @@ where
             state.started = Instant::now();
         }
         if let Some(seq) = state.entry {
-            line::with_line(|l| l.stack.push(seq));
+            let function = FnLabel::Span(Name::from(function_name(span.metadata())));
+            line::with_line(|l| l.push(seq, Some(function)));
         }
     }
 
@@ -157,11 +158,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let ext = span.extensions();
         if let Some(seq) = ext.get::<SpanState>().and_then(|s| s.entry) {
-            line::with_line(|l| {
-                if l.stack.last() == Some(&seq) {
-                    l.stack.pop();
-                }
-            });
+            line::with_line(|l| l.pop(seq));
         }
     }
 

@@ -101,7 +101,7 @@ fn interleaved_async_calls_keep_their_own_events() {
     // The two calls interleave: both reads come before either write.
     let order: Vec<_> = events
         .iter()
-        .map(|e| kind(e))
+        .map(kind)
         .filter(|k| k.starts_with("state_"))
         .collect();
     assert_eq!(

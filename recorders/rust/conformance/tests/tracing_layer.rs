@@ -127,3 +127,54 @@ fn the_error_chain_ends_at_the_failing_span() {
     // Errors are reported without failing the run at the default --fail-on.
     assert_eq!(code, 0);
 }
+
+#[causeway_recorder::trace(skip(total))]
+fn audited(total: &causeway_recorder::Shared<u32>) -> u32 {
+    total.update(|t| *t += 1);
+    total.read()
+}
+
+#[test]
+fn the_macro_and_the_layer_write_one_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.jsonl");
+    let guard = causeway_recorder::init_thread(&path).unwrap();
+    let subscriber = tracing_subscriber::registry().with(causeway_recorder::Layer::new());
+    let total = causeway_recorder::Shared::new("total", 0);
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info_span!("request", id = 7).in_scope(|| {
+            total.write(1);
+            audited(&total)
+        });
+    });
+    guard.finish().unwrap();
+    let events = events(&path);
+    let kinds: Vec<_> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "function_entry",
+            "state_write",
+            "function_entry",
+            "state_write",
+            "state_read",
+            "function_exit",
+            "function_exit"
+        ]
+    );
+    let (span, traced) = (&events[0], &events[2]);
+    assert_eq!(span["metadata"]["function"], "tracing_layer::request");
+    assert_eq!(traced["metadata"]["function"], "tracing_layer::audited");
+    assert_eq!(
+        traced["parent_id"], span["id"],
+        "the traced call is inside the span"
+    );
+    assert_eq!(events[1]["parent_id"], span["id"]);
+    assert_eq!(events[1]["metadata"]["function"], "tracing_layer::request");
+    for access in &events[3..5] {
+        assert_eq!(access["parent_id"], traced["id"]);
+        assert_eq!(access["metadata"]["function"], "tracing_layer::audited");
+    }
+    assert_eq!(events[5]["parent_id"], traced["id"]);
+    assert_eq!(events[6]["parent_id"], span["id"]);
+}

@@ -2,7 +2,7 @@
 //! and, when told how the call ended, the exit; [`InCall`] makes an async
 //! call the innermost open call of whatever task polls it, poll by poll.
 
-use super::event::{FnName, Outcome, Payload, Site};
+use super::event::{FnLabel, FnName, Outcome, Payload, Site};
 use super::{Parent, line, record};
 use std::any::Any;
 use std::borrow::Cow;
@@ -33,7 +33,10 @@ impl Call {
             function,
             args: args(),
         });
-        let pushed = push && seq.is_some_and(|s| line::with_line(|l| l.stack.push(s)).is_some());
+        let pushed = push
+            && seq.is_some_and(|s| {
+                line::with_line(|l| l.push(s, Some(FnLabel::Traced(function)))).is_some()
+            });
         Call {
             seq,
             function,
@@ -65,11 +68,9 @@ impl Call {
         if self.pushed {
             self.pushed = false;
             let seq = self.seq;
-            line::with_line(|l| {
-                if l.stack.last().copied() == seq {
-                    l.stack.pop();
-                }
-            });
+            if let Some(seq) = seq {
+                line::with_line(|l| l.pop(seq));
+            }
         }
     }
 
@@ -169,15 +170,12 @@ impl<F: Future> Future for InCall<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let seq = this.call.as_ref().and_then(|c| c.seq);
-        let pushed = seq.is_some_and(|s| line::with_line(|l| l.stack.push(s)).is_some());
+        let function = this.call.as_ref().map(|c| FnLabel::Traced(c.function));
+        let pushed = seq.is_some_and(|s| line::with_line(|l| l.push(s, function)).is_some());
         let body = this.body;
         let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.poll(cx)));
-        if pushed {
-            line::with_line(|l| {
-                if l.stack.last().copied() == seq {
-                    l.stack.pop();
-                }
-            });
+        if pushed && let Some(seq) = seq {
+            line::with_line(|l| l.pop(seq));
         }
         match polled {
             Ok(Poll::Pending) => Poll::Pending,

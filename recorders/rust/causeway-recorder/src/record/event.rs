@@ -84,6 +84,13 @@ pub struct FnName {
     pub self_type: Option<&'static str>,
 }
 
+/// The function an event happened in: the innermost open call's.
+#[derive(Clone, Debug)]
+pub enum FnLabel {
+    Traced(FnName),
+    Span(Name),
+}
+
 /// How a call ended.
 #[derive(Debug)]
 pub enum Outcome {
@@ -180,6 +187,8 @@ pub struct Event {
     /// The line of execution (thread or task) that recorded it, by number
     /// ([`super::line::line_name`]).
     pub thread: u32,
+    /// The innermost open call's function, for events that name none.
+    pub function: Option<FnLabel>,
     pub payload: Payload,
 }
 
@@ -338,6 +347,19 @@ impl Caches {
     }
 }
 
+impl Payload {
+    /// Whether the event names its function itself (calls and spans).
+    pub fn has_function(&self) -> bool {
+        matches!(
+            self,
+            Payload::Entry { .. }
+                | Payload::Exit { .. }
+                | Payload::SpanEntry { .. }
+                | Payload::SpanExit { .. }
+        )
+    }
+}
+
 impl Event {
     /// The kind's name in the trace format.
     pub fn kind(&self) -> &'static str {
@@ -375,6 +397,17 @@ impl Event {
         out.push_str(",\"thread\":");
         out.push_str(caches.thread(self.thread));
         out.push_str(",\"language\":\"rust\"");
+        match &self.function {
+            Some(FnLabel::Traced(f)) => {
+                out.push_str(",\"function\":");
+                push_fn(out, *f);
+            }
+            Some(FnLabel::Span(name)) => {
+                out.push_str(",\"function\":");
+                push_str(out, name.as_str());
+            }
+            None => {}
+        }
         self.write_fields(ctx, out);
         out.push_str("}}\n");
     }
@@ -585,6 +618,7 @@ mod tests {
             parent: Some(1),
             time: SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_500),
             thread: super::super::line::unique_name(Some("main"), "thread").0,
+            function: None,
             payload,
         };
         let mut out = String::new();

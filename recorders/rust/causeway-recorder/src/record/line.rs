@@ -9,6 +9,7 @@
 //! [`crate::init`], or one bound to it (a test's session, inherited by the
 //! threads and tasks it spawns through the wrappers).
 
+use super::event::FnLabel;
 use super::session::{self, Session};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -22,20 +23,54 @@ pub struct Line {
     /// Event ids reserved from the session: (session serial, next, end).
     ids: (u64, u64, u64),
     /// Open calls (and, at the bottom, the spawn that started the line).
-    pub stack: Vec<u64>,
+    stack: Vec<Frame>,
     /// A session bound to this line, which wins over the global one.
     pub bound: Option<Arc<Session>>,
     /// The global session as last seen, with its generation.
     cached: Option<(u64, Option<Arc<Session>>)>,
 }
 
+/// An open call on a line: its entry event and its function.
+pub struct Frame {
+    pub seq: u64,
+    pub function: Option<FnLabel>,
+}
+
 impl Line {
+    /// Makes a call the innermost of the line.
+    pub fn push(&mut self, seq: u64, function: Option<FnLabel>) {
+        self.stack.push(Frame { seq, function });
+    }
+
+    /// Closes the innermost call if it is `seq`.
+    pub fn pop(&mut self, seq: u64) {
+        if self.stack.last().is_some_and(|f| f.seq == seq) {
+            self.stack.pop();
+        }
+    }
+
+    /// The innermost open call's entry (or the line's spawn).
+    pub fn top(&self) -> Option<u64> {
+        self.stack.last().map(|f| f.seq)
+    }
+
+    /// The innermost open call's function.
+    pub fn top_function(&self) -> Option<FnLabel> {
+        self.stack.last().and_then(|f| f.function.clone())
+    }
+
     /// A line for a thread or task about to start, named by its spawner.
     pub fn spawned(name: (u32, Arc<str>), spawn: Option<u64>, bound: Option<Arc<Session>>) -> Line {
         Line {
             name: Some(name),
             ids: (0, 0, 0),
-            stack: spawn.into_iter().collect(),
+            stack: spawn
+                .map(|seq| Frame {
+                    seq,
+                    function: None,
+                })
+                .into_iter()
+                .collect(),
             bound,
             cached: None,
         }

@@ -41,8 +41,13 @@ pub fn record(parent: Parent, make: impl FnOnce() -> Payload) -> Option<u64> {
     let payload = line::busy(make)?;
     line::with_line(|l| {
         let parent = match parent {
-            Parent::Current => l.stack.last().copied(),
+            Parent::Current => l.top(),
             Parent::Of(id) => Some(id),
+        };
+        let function = if payload.has_function() {
+            None
+        } else {
+            l.top_function()
         };
         let thread = l.id();
         let (session, seq) = l.session_and_seq()?;
@@ -51,6 +56,7 @@ pub fn record(parent: Parent, make: impl FnOnce() -> Payload) -> Option<u64> {
             parent,
             time: SystemTime::now(),
             thread,
+            function,
             payload,
         });
         Some(seq)

@@ -138,26 +138,6 @@ fn without_cargo_hash(name: &str) -> &str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_executables_are_named_without_their_hash() {
-        assert_eq!(without_cargo_hash("record-1727731914a9dc71"), "record");
-        assert_eq!(without_cargo_hash("rust-bank"), "rust-bank");
-    }
-
-    #[test]
-    fn uuids_are_version_4() {
-        let u = new_uuid();
-        assert_eq!(u.len(), 36);
-        assert_eq!(&u[14..15], "4");
-        assert!("89ab".contains(&u[19..20]));
-        assert_ne!(new_uuid(), u);
-    }
-}
-
 impl Session {
     /// Creates the file and starts the writer.
     pub fn start(path: &Path, service: Option<&str>) -> Result<Arc<Session>, InitError> {
@@ -251,5 +231,25 @@ impl Session {
         handle
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the trace writer panicked")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_executables_are_named_without_their_hash() {
+        assert_eq!(without_cargo_hash("record-1727731914a9dc71"), "record");
+        assert_eq!(without_cargo_hash("rust-bank"), "rust-bank");
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = new_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!("89ab".contains(&u[19..20]));
+        assert_ne!(new_uuid(), u);
     }
 }
