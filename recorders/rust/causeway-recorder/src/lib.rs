@@ -276,8 +276,9 @@ pub fn init_from_env() -> Result<Guard, InitError> {
 /// `cargo test`, whose threads run side by side in one process.
 ///
 /// The file is `<dir>/<name>.jsonl`, where `dir` is `CAUSEWAY_TEST_DIR`,
-/// else `target/causeway` under the current directory (a test's is its
-/// crate's). `name` is usually the test's name; characters outside
+/// else `causeway/` in the target directory the test executable runs from
+/// (`target/causeway/`), else `target/causeway/` under the current
+/// directory. `name` is usually the test's name; characters outside
 /// `[A-Za-z0-9_.-]` become `_`.
 ///
 /// ```no_run
@@ -290,6 +291,7 @@ pub fn init_from_env() -> Result<Guard, InitError> {
 pub fn init_for_test(name: &str) -> Result<Guard, InitError> {
     let dir = std::env::var_os("CAUSEWAY_TEST_DIR")
         .map(PathBuf::from)
+        .or_else(|| target_dir_of_exe().map(|t| t.join("causeway")))
         .unwrap_or_else(|| PathBuf::from("target").join("causeway"));
     let file: String = name
         .chars()
@@ -302,6 +304,16 @@ pub fn init_for_test(name: &str) -> Result<Guard, InitError> {
         })
         .collect();
     init_thread(dir.join(format!("{file}.jsonl")))
+}
+
+/// The target directory of a test executable (`<target>/<profile>/deps/x`).
+fn target_dir_of_exe() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let deps = exe.parent()?;
+    if deps.file_name()? != "deps" {
+        return None;
+    }
+    Some(deps.parent()?.parent()?.to_owned())
 }
 
 /// Records the calling thread, and the threads and tasks it spawns through

@@ -400,3 +400,35 @@ fn without_a_session_nothing_is_recorded_and_code_still_runs() {
     s.write(2);
     assert_eq!(s.read(), 2);
 }
+
+#[test]
+fn each_test_gets_its_own_trace_in_the_target_dir() {
+    let names = ["per_test_a", "per_test_b"];
+    let paths: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                s.spawn(move || {
+                    let guard = causeway_recorder::init_for_test(name).unwrap();
+                    let state = Shared::new("per_test", 0);
+                    state.write(1);
+                    let path = guard.path().to_owned();
+                    assert_eq!(guard.finish().unwrap(), 1, "only this test's event");
+                    path
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (path, name) in paths.iter().zip(names) {
+        assert_eq!(path.file_name().unwrap(), format!("{name}.jsonl").as_str());
+        assert_eq!(path.parent().unwrap().file_name().unwrap(), "causeway");
+        let exe = std::env::current_exe().unwrap();
+        assert!(
+            exe.starts_with(path.parent().unwrap().parent().unwrap()),
+            "under the target dir"
+        );
+        assert_eq!(events(path).len(), 1);
+        std::fs::remove_file(path).unwrap();
+    }
+}
