@@ -2,8 +2,8 @@
 //! [`Mutex`](super::Mutex): a wait releases and reacquires the mutex, and
 //! records both.
 
-use super::lock_event;
 use super::mutex::MutexGuard;
+use super::{Held, lock_event};
 use crate::record::event::Loc;
 use std::sync::{LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
@@ -38,19 +38,12 @@ impl Condvar {
         at: Loc,
         wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> (LockResult<std::sync::MutexGuard<'a, T>>, R),
     ) -> (LockResult<MutexGuard<'a, T>>, R) {
-        let lock = guard.lock;
+        let lock = guard.lock.clone();
         let inner = guard.inner.take().expect("guard is held");
         drop(guard);
-        lock_event(false, lock.obj(), at);
+        lock_event(false, lock.clone(), at);
         let (result, extra) = wait(inner);
-        let rewrap = |g| {
-            lock_event(true, lock.obj(), at);
-            MutexGuard {
-                inner: Some(g),
-                lock,
-                at,
-            }
-        };
+        let rewrap = |g| Held::acquired(g, lock.clone(), at);
         let result = match result {
             Ok(g) => Ok(rewrap(g)),
             Err(p) => Err(PoisonError::new(rewrap(p.into_inner()))),

@@ -38,6 +38,7 @@ pub use barrier::Barrier;
 pub use condvar::Condvar;
 #[cfg(feature = "record")]
 pub use mutex::{Mutex, MutexGuard};
+
 #[cfg(feature = "record")]
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 #[cfg(feature = "record")]
@@ -106,5 +107,108 @@ impl ObjLabel {
             Some(n) => ObjName::Named(n.into()),
             None => ObjName::Numbered(kind, self.number.get()),
         }
+    }
+}
+
+/// What both ends of one recorded channel share: its number and the number
+/// of the next message (a message id is unique to one send).
+#[cfg(feature = "record")]
+#[derive(Debug)]
+pub(crate) struct ChannelMeta {
+    number: u64,
+    next: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(feature = "record")]
+impl ChannelMeta {
+    pub(crate) fn new() -> Arc<ChannelMeta> {
+        Arc::new(ChannelMeta {
+            number: crate::record::next_object_number(),
+            next: std::sync::atomic::AtomicU64::new(1),
+        })
+    }
+
+    pub(crate) fn number(&self) -> u64 {
+        self.number
+    }
+
+    fn name(&self) -> ObjName {
+        ObjName::Numbered("channel", self.number)
+    }
+
+    /// Records a send (before the message goes) and returns its number,
+    /// which travels with the message.
+    pub(crate) fn sent(&self, at: Loc) -> u64 {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        message_event(true, self.name(), id, at);
+        id
+    }
+
+    /// Records the receive of a message that arrived with its number.
+    pub(crate) fn received<T>(&self, (id, value): (u64, T), at: Option<Loc>) -> T {
+        message_event(false, self.name(), id, at);
+        value
+    }
+}
+
+/// A held lock whose drop records `lock_release` before it unlocks: the
+/// guard of the recording std and tokio mutexes.
+#[cfg(feature = "record")]
+pub struct Held<G> {
+    pub(crate) inner: Option<G>,
+    pub(crate) lock: ObjName,
+    pub(crate) at: Loc,
+}
+
+#[cfg(feature = "record")]
+impl<G> Held<G> {
+    /// Records `lock_acquire` of a lock just taken.
+    pub(crate) fn acquired(inner: G, lock: ObjName, at: Loc) -> Self {
+        lock_event(true, lock.clone(), at);
+        Held {
+            inner: Some(inner),
+            lock,
+            at,
+        }
+    }
+}
+
+#[cfg(feature = "record")]
+impl<G: std::ops::Deref> std::ops::Deref for Held<G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        self.inner.as_ref().expect("guard is held")
+    }
+}
+
+#[cfg(feature = "record")]
+impl<G: std::ops::DerefMut> std::ops::DerefMut for Held<G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        self.inner.as_mut().expect("guard is held")
+    }
+}
+
+#[cfg(feature = "record")]
+impl<G> Drop for Held<G> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            // Recorded before the unlock: the next acquire comes after it.
+            lock_event(false, self.lock.clone(), self.at);
+            drop(inner);
+        }
+    }
+}
+
+#[cfg(feature = "record")]
+impl<G: std::ops::Deref<Target: std::fmt::Debug>> std::fmt::Debug for Held<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(feature = "record")]
+impl<G: std::ops::Deref<Target: std::fmt::Display>> std::fmt::Display for Held<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&**self, f)
     }
 }

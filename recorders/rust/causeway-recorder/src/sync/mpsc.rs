@@ -4,64 +4,36 @@
 //!
 //! Each message travels with its number; the error types are std's.
 
-use super::message_event;
-use crate::record::event::{Loc, ObjName};
+use super::ChannelMeta;
+use crate::record::event::Loc;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 
-/// What both ends of one channel share.
-#[derive(Debug)]
-struct Meta {
-    number: u64,
-    next: AtomicU64,
-}
-
-impl Meta {
-    fn new() -> Arc<Meta> {
-        Arc::new(Meta {
-            number: crate::record::next_object_number(),
-            next: AtomicU64::new(1),
-        })
-    }
-
-    fn name(&self) -> ObjName {
-        ObjName::Numbered("channel", self.number)
-    }
-
-    #[track_caller]
-    fn sent(&self) -> u64 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        message_event(true, self.name(), id, Loc::caller());
-        id
-    }
-}
-
 /// The sending half of [`channel`].
 pub struct Sender<T> {
     inner: std::sync::mpsc::Sender<(u64, T)>,
-    meta: Arc<Meta>,
+    meta: Arc<ChannelMeta>,
 }
 
 /// The sending half of [`sync_channel`].
 pub struct SyncSender<T> {
     inner: std::sync::mpsc::SyncSender<(u64, T)>,
-    meta: Arc<Meta>,
+    meta: Arc<ChannelMeta>,
 }
 
 /// The receiving half.
 pub struct Receiver<T> {
     inner: std::sync::mpsc::Receiver<(u64, T)>,
-    meta: Arc<Meta>,
+    meta: Arc<ChannelMeta>,
 }
 
 /// An unbounded channel (`std::sync::mpsc::channel`).
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let meta = Meta::new();
+    let meta = ChannelMeta::new();
     (
         Sender {
             inner: tx,
@@ -74,7 +46,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// A bounded channel (`std::sync::mpsc::sync_channel`).
 pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
     let (tx, rx) = std::sync::mpsc::sync_channel(bound);
-    let meta = Meta::new();
+    let meta = ChannelMeta::new();
     (
         SyncSender {
             inner: tx,
@@ -88,7 +60,7 @@ impl<T> Sender<T> {
     /// Sends, recording `message_send` first.
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let id = self.meta.sent();
+        let id = self.meta.sent(Loc::caller());
         self.inner
             .send((id, value))
             .map_err(|SendError((_, v))| SendError(v))
@@ -99,7 +71,7 @@ impl<T> SyncSender<T> {
     /// Sends, waiting for room, recording `message_send` first.
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let id = self.meta.sent();
+        let id = self.meta.sent(Loc::caller());
         self.inner
             .send((id, value))
             .map_err(|SendError((_, v))| SendError(v))
@@ -109,7 +81,7 @@ impl<T> SyncSender<T> {
     /// recorded as sent, and is never received).
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let id = self.meta.sent();
+        let id = self.meta.sent(Loc::caller());
         self.inner.try_send((id, value)).map_err(|e| match e {
             TrySendError::Full((_, v)) => TrySendError::Full(v),
             TrySendError::Disconnected((_, v)) => TrySendError::Disconnected(v),
@@ -118,9 +90,8 @@ impl<T> SyncSender<T> {
 }
 
 impl<T> Receiver<T> {
-    fn got(&self, (id, value): (u64, T), at: Loc) -> T {
-        message_event(false, self.meta.name(), id, at);
-        value
+    fn got(&self, message: (u64, T), at: Loc) -> T {
+        self.meta.received(message, Some(at))
     }
 
     /// Waits for a message.
@@ -229,7 +200,7 @@ macro_rules! debug_as {
     ($($ty:ident),*) => {$(
         impl<T> fmt::Debug for $ty<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($ty)).field("channel", &self.meta.number).finish_non_exhaustive()
+                f.debug_struct(stringify!($ty)).field("channel", &self.meta.number()).finish_non_exhaustive()
             }
         }
     )*};

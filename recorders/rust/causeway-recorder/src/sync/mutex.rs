@@ -1,10 +1,9 @@
 //! [`Mutex`]: `std::sync::Mutex` recording `lock_acquire` and
 //! `lock_release`.
 
-use super::{ObjLabel, lock_event};
+use super::{Held, ObjLabel};
 use crate::record::event::{Loc, ObjName};
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 /// `std::sync::Mutex`, recording its locks (see [the module](super)).
@@ -15,11 +14,7 @@ pub struct Mutex<T: ?Sized> {
 }
 
 /// The guard of a [`Mutex`]: its drop records the release.
-pub struct MutexGuard<'a, T: ?Sized + 'a> {
-    pub(super) inner: Option<std::sync::MutexGuard<'a, T>>,
-    pub(super) lock: &'a Mutex<T>,
-    pub(super) at: Loc,
-}
+pub type MutexGuard<'a, T> = Held<std::sync::MutexGuard<'a, T>>;
 
 impl<T> Mutex<T> {
     /// A new unlocked mutex, named `mutex-N` in the trace.
@@ -50,12 +45,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn guard<'a>(&'a self, inner: std::sync::MutexGuard<'a, T>, at: Loc) -> MutexGuard<'a, T> {
-        lock_event(true, self.obj(), at);
-        MutexGuard {
-            inner: Some(inner),
-            lock: self,
-            at,
-        }
+        Held::acquired(inner, self.obj(), at)
     }
 
     /// Locks, waiting for the lock, and records `lock_acquire`.
@@ -106,40 +96,5 @@ impl<T> From<T> for Mutex<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
-    }
-}
-
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.inner.as_ref().expect("guard is held")
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_mut().expect("guard is held")
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            // Recorded before the unlock: the next acquire comes after it.
-            lock_event(false, self.lock.obj(), self.at);
-            drop(inner);
-        }
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
     }
 }

@@ -13,13 +13,10 @@ pub use recording::{Mutex, MutexGuard, mpsc, oneshot};
 
 #[cfg(feature = "record")]
 mod recording {
-    use crate::record::event::{Loc, ObjName};
-    use crate::sync::{ObjLabel, lock_event, message_event};
+    use crate::record::event::Loc;
+    use crate::sync::{Held, ObjLabel};
     use std::fmt;
     use std::future::Future;
-    use std::ops::{Deref, DerefMut};
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// `tokio::sync::Mutex`, recording its locks.
     #[derive(Default)]
@@ -29,11 +26,7 @@ mod recording {
     }
 
     /// The guard of a [`Mutex`]; its drop records the release.
-    pub struct MutexGuard<'a, T: ?Sized> {
-        inner: Option<tokio::sync::MutexGuard<'a, T>>,
-        lock: ObjName,
-        at: Loc,
-    }
+    pub type MutexGuard<'a, T> = Held<tokio::sync::MutexGuard<'a, T>>;
 
     impl<T> Mutex<T> {
         /// A new unlocked mutex, `mutex-N` in the trace.
@@ -70,13 +63,7 @@ mod recording {
             let at = Loc::caller();
             async move {
                 let inner = self.inner.lock().await;
-                let lock = self.label.get("mutex");
-                lock_event(true, lock.clone(), at);
-                MutexGuard {
-                    inner: Some(inner),
-                    lock,
-                    at,
-                }
+                Held::acquired(inner, self.label.get("mutex"), at)
             }
         }
 
@@ -85,13 +72,7 @@ mod recording {
         pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, tokio::sync::TryLockError> {
             let at = Loc::caller();
             let inner = self.inner.try_lock()?;
-            let lock = self.label.get("mutex");
-            lock_event(true, lock.clone(), at);
-            Ok(MutexGuard {
-                inner: Some(inner),
-                lock,
-                at,
-            })
+            Ok(Held::acquired(inner, self.label.get("mutex"), at))
         }
 
         /// The value through `&mut` (nothing recorded).
@@ -106,63 +87,10 @@ mod recording {
         }
     }
 
-    impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-        type Target = T;
-        fn deref(&self) -> &T {
-            self.inner.as_ref().expect("guard is held")
-        }
-    }
-
-    impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-        fn deref_mut(&mut self) -> &mut T {
-            self.inner.as_mut().expect("guard is held")
-        }
-    }
-
-    impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-        fn drop(&mut self) {
-            if let Some(inner) = self.inner.take() {
-                lock_event(false, self.lock.clone(), self.at);
-                drop(inner);
-            }
-        }
-    }
-
-    /// Numbers the messages of one channel.
-    #[derive(Debug)]
-    struct Meta {
-        number: u64,
-        next: AtomicU64,
-    }
-
-    impl Meta {
-        fn new() -> Arc<Meta> {
-            Arc::new(Meta {
-                number: crate::record::next_object_number(),
-                next: AtomicU64::new(1),
-            })
-        }
-
-        fn name(&self) -> ObjName {
-            ObjName::Numbered("channel", self.number)
-        }
-
-        fn sent(&self, at: Loc) -> u64 {
-            let id = self.next.fetch_add(1, Ordering::Relaxed);
-            message_event(true, self.name(), id, at);
-            id
-        }
-
-        fn received<T>(&self, (id, value): (u64, T), at: Option<Loc>) -> T {
-            message_event(false, self.name(), id, at);
-            value
-        }
-    }
-
     /// `tokio::sync::mpsc`, recording each message.
     pub mod mpsc {
-        use super::Meta;
         use crate::record::event::Loc;
+        use crate::sync::ChannelMeta;
         use std::future::Future;
         use std::sync::Arc;
 
@@ -171,31 +99,31 @@ mod recording {
         /// The sending half of [`channel`].
         pub struct Sender<T> {
             inner: tokio::sync::mpsc::Sender<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// The sending half of [`unbounded_channel`].
         pub struct UnboundedSender<T> {
             inner: tokio::sync::mpsc::UnboundedSender<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// The receiving half of [`channel`].
         pub struct Receiver<T> {
             inner: tokio::sync::mpsc::Receiver<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// The receiving half of [`unbounded_channel`].
         pub struct UnboundedReceiver<T> {
             inner: tokio::sync::mpsc::UnboundedReceiver<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// A bounded channel.
         pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
             let (tx, rx) = tokio::sync::mpsc::channel(buffer);
-            let meta = Meta::new();
+            let meta = ChannelMeta::new();
             (
                 Sender {
                     inner: tx,
@@ -208,7 +136,7 @@ mod recording {
         /// An unbounded channel.
         pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let meta = Meta::new();
+            let meta = ChannelMeta::new();
             (
                 UnboundedSender {
                     inner: tx,
@@ -292,8 +220,8 @@ mod recording {
 
     /// `tokio::sync::oneshot`, recording its message.
     pub mod oneshot {
-        use super::Meta;
         use crate::record::event::Loc;
+        use crate::sync::ChannelMeta;
         use std::future::Future;
         use std::pin::Pin;
         use std::sync::Arc;
@@ -304,19 +232,19 @@ mod recording {
         /// The sending half.
         pub struct Sender<T> {
             inner: tokio::sync::oneshot::Sender<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// The receiving half: a future of the value.
         pub struct Receiver<T> {
             inner: tokio::sync::oneshot::Receiver<(u64, T)>,
-            meta: Arc<Meta>,
+            meta: Arc<ChannelMeta>,
         }
 
         /// A one-message channel.
         pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            let meta = Meta::new();
+            let meta = ChannelMeta::new();
             (
                 Sender {
                     inner: tx,
