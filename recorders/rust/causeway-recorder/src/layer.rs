@@ -26,8 +26,17 @@ use tracing_core::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-/// The tracing layer (see [the module](self)):
-/// `tracing_subscriber::registry().with(causeway_recorder::Layer::new())`.
+/// A `tracing_subscriber` layer writing spans as calls and events as
+/// `custom` and `error` events, into the trace `#[trace]` and the wrappers
+/// write: `tracing_subscriber::registry().with(causeway_recorder::Layer::new())`.
+///
+/// A span's `function_entry` (its fields as `kwargs`) is recorded when it
+/// is first entered, its `function_exit` when it closes; while entered it
+/// is the innermost call of its line, so what is recorded inside names it
+/// as parent. An `ERROR` event is an `error` event and marks its span as
+/// failed (the exit carries the message as the exception), as does a span
+/// field named `error`; other events are `custom` events named by their
+/// message.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Layer {
     _private: (),

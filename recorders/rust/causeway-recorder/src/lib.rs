@@ -69,6 +69,12 @@
 //! [Causeway]: https://github.com/causeway/causeway
 
 #![warn(missing_docs)]
+// The overview links to items of the optional features; docs.rs builds with
+// all of them.
+#![cfg_attr(
+    not(all(feature = "tokio", feature = "tracing", feature = "record")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 #[cfg(feature = "record")]
 #[doc(hidden)]

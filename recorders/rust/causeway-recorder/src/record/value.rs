@@ -14,7 +14,8 @@
 
 use std::fmt::{Debug, Display};
 
-/// Longest `Debug` text kept in a `$repr`, in bytes.
+/// Longest `Debug` text kept, in bytes: a longer one is cut and written as
+/// a `$repr` (a value's text is copied into every event that shows it).
 pub const MAX_REPR: usize = 4096;
 
 /// The value being encoded (see the module docs).
@@ -97,7 +98,7 @@ pub fn type_only<T: ?Sized>() -> String {
 /// A value through its `Debug` text (see the module docs).
 pub fn debug_json<T: Debug + ?Sized>(value: &T) -> String {
     let text = format!("{value:?}");
-    if looks_like_json(&text) {
+    if text.len() <= MAX_REPR && looks_like_json(&text) {
         return text;
     }
     let mut shown = text.as_str();
@@ -179,6 +180,12 @@ mod tests {
         assert!(debug_json(&f64::NAN).starts_with("{\"$repr\":\"NaN\""));
         assert!(debug_json(&'c').starts_with("{\"$repr\":\"'c'\""));
         assert!(debug_json(&"\u{1}").starts_with("{\"$repr\""));
+        let long = debug_json(&vec![7u8; 5000]);
+        assert!(
+            long.starts_with("{\"$repr\":\"[7, 7"),
+            "a long value is cut"
+        );
+        assert!(long.len() < MAX_REPR + 100);
     }
 
     #[test]

@@ -15,7 +15,10 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-/// `std::sync::RwLock`, recording its locks (see [the module](self)).
+/// `std::sync::RwLock`, recording its locks as messages: a write unlock
+/// happens before every later lock, every read unlock before the next
+/// write lock, and readers of one epoch stay unordered (see
+/// [`crate::sync`]).
 #[derive(Default)]
 pub struct RwLock<T: ?Sized> {
     label: ObjLabel,
