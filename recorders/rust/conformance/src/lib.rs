@@ -17,7 +17,8 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The workspace root (three levels above this crate).
 pub fn workspace_root() -> PathBuf {
@@ -134,19 +135,55 @@ pub fn expected(expect_file: &Path, markers: &BTreeMap<String, String>) -> BTree
         .collect()
 }
 
+/// How long a recorded program may run before the check gives up on it.
+pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs a program to its end, or kills it after [`PROGRAM_TIMEOUT`] (a
+/// deadlocked program must fail the test, not hang it).
+pub fn run_with_timeout(mut command: Command) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let deadline = Instant::now() + PROGRAM_TIMEOUT;
+    while child
+        .try_wait()
+        .expect("the child can be waited for")
+        .is_none()
+    {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child
+                .wait_with_output()
+                .expect("the killed child is reaped");
+            panic!(
+                "{command:?} did not finish in {PROGRAM_TIMEOUT:?} (killed):\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+        .wait_with_output()
+        .expect("the child's output is readable")
+}
+
 /// Runs a recording program with `CAUSEWAY_OUT` set to a file in `dir`;
-/// returns the trace. Panics (with its output) if the program fails.
+/// returns the trace. Panics (with its output) if the program fails or
+/// does not finish in time.
 pub fn record(exe: &Path, cwd: &Path, args: &[&str], dir: &Path) -> PathBuf {
     let trace = dir.join(format!(
         "{}.jsonl",
         exe.file_stem().and_then(|s| s.to_str()).unwrap_or("trace")
     ));
-    let out = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(args)
         .current_dir(cwd)
-        .env("CAUSEWAY_OUT", &trace)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+        .env("CAUSEWAY_OUT", &trace);
+    let out = run_with_timeout(command);
     assert!(
         out.status.success(),
         "{} failed ({}):\n{}{}",
@@ -160,11 +197,9 @@ pub fn record(exe: &Path, cwd: &Path, args: &[&str], dir: &Path) -> PathBuf {
 
 /// `causeway analyze --format json TRACE`: the exit code and the report.
 pub fn analyze(causeway: &Path, trace: &Path) -> (i32, Value) {
-    let out = Command::new(causeway)
-        .args(["analyze", "--format", "json"])
-        .arg(trace)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", causeway.display()));
+    let mut command = Command::new(causeway);
+    command.args(["analyze", "--format", "json"]).arg(trace);
+    let out = run_with_timeout(command);
     let code = out.status.code().expect("the analyzer exited");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(

@@ -1,6 +1,9 @@
 //! A writer updates under the write lock, then two readers read under read
-//! locks at the same time, then the writer writes again: every access is
-//! ordered by the lock (readers among themselves need no order).
+//! locks held at the same time, then another writer writes: every access
+//! is ordered by the lock (readers among themselves need no order). The
+//! barrier makes sure both readers hold their read locks before the second
+//! writer asks for the write lock (std's lock then waits for both; asking
+//! earlier could block the second reader behind the writer).
 
 use causeway_recorder::sync::{Barrier, RwLock};
 use causeway_recorder::{Shared, thread};
@@ -14,7 +17,7 @@ fn main() {
         let _w = lock.write().unwrap();
         config.write(2); // [first-write]
     }
-    let both = Arc::new(Barrier::new(2));
+    let both = Arc::new(Barrier::new(3));
     let readers: Vec<_> = (0..2)
         .map(|_| {
             let (config, lock, both) = (config.clone(), lock.clone(), both.clone());
@@ -26,8 +29,9 @@ fn main() {
         })
         .collect();
     let writer = {
-        let (config, lock) = (config.clone(), lock.clone());
+        let (config, lock, both) = (config.clone(), lock.clone(), both.clone());
         thread::spawn(move || {
+            both.wait();
             let _w = lock.write().unwrap();
             config.write(3); // [second-write]
         })
