@@ -26,7 +26,7 @@ fn main() {
                         let v = count.read(); // [count-read]
                         count.write(v + 1); // [count-write]
                     }
-                    if (round + i as u64) % 4 == 0 {
+                    if (round + i as u64).is_multiple_of(4) {
                         let _w = rw.write().unwrap();
                         table.update(|t| *t += 1); // [table-write]
                     } else {
