@@ -153,3 +153,32 @@ fn traced_signatures_keep_their_meaning_and_record() {
     assert_eq!(failed.len(), 2, "one parse error, one missing key");
     assert_eq!(meta(failed[1], "exception")["message"], "no z");
 }
+
+static HITS: causeway_recorder::Shared<u64> = causeway_recorder::Shared::new("hits", 0);
+static HITS_LOCK: causeway_recorder::sync::Mutex<()> = causeway_recorder::sync::Mutex::new(());
+static FLAG: causeway_recorder::sync::atomic::AtomicBool =
+    causeway_recorder::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn shared_state_and_locks_live_in_statics() {
+    let dir = trace_dir();
+    let path = dir.path().join("statics.jsonl");
+    let guard = causeway_recorder::init_thread(&path).unwrap();
+    {
+        let _held = HITS_LOCK.lock().unwrap();
+        HITS.update(|h| *h += 1);
+    }
+    FLAG.store(true, causeway_recorder::sync::atomic::Ordering::SeqCst);
+    guard.finish().unwrap();
+    let kinds: Vec<_> = events(&path).iter().map(|e| kind(e).to_owned()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "lock_acquire",
+            "state_write",
+            "lock_release",
+            "message_send",
+            "state_write"
+        ]
+    );
+}
