@@ -15,7 +15,8 @@ use std::time::Instant;
 pub struct Call {
     seq: Option<u64>,
     function: FnName,
-    started: Instant,
+    /// When the entry was recorded (only read if it was).
+    started: Option<Instant>,
     /// Whether the entry is on the line's stack (sync calls).
     pushed: bool,
     done: bool,
@@ -40,7 +41,7 @@ impl Call {
         Call {
             seq,
             function,
-            started: Instant::now(),
+            started: seq.map(|_| Instant::now()),
             pushed,
             done: false,
         }
@@ -81,7 +82,8 @@ impl Call {
         }
         self.done = true;
         let Some(entry) = self.seq else { return };
-        let duration_ns = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let elapsed = self.started.map(|t| t.elapsed().as_nanos()).unwrap_or(0);
+        let duration_ns = u64::try_from(elapsed).unwrap_or(u64::MAX);
         let function = self.function;
         record(Parent::Of(entry), || Payload::Exit {
             function,
