@@ -9,7 +9,7 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, IngestError, Progress};
-use crate::report::{Format, Render, Report};
+use crate::report::{Format, Render, Report, html};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -181,11 +181,13 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
     let render_start = std::time::Instant::now();
     for output in &args.output {
         let format = output.format.unwrap_or(args.format);
-        let renderer = format.renderer(color && output.format.is_none());
+        let redact = |text: &mut String| config.redact(text);
+        let renderer = html::renderer(format, color && output.format.is_none(), &rec, &redact);
         write_report(&*renderer, &report, &output.path)?;
     }
     if to_stdout {
-        args.format.renderer(color).render(&report, stdout)?;
+        html::renderer(args.format, color, &rec, &|text| config.redact(text))
+            .render(&report, stdout)?;
         stdout.flush()?;
     }
     timings.0.push(("render", render_start.elapsed()));

@@ -283,15 +283,19 @@ impl Config {
             }
         });
         if !self.redact.is_empty() {
-            report.visit_input_strings(&mut |text: &mut String| {
-                for regex in &self.redact {
-                    if regex.is_match(text) {
-                        *text = regex
-                            .replace_all(text, regex::NoExpand("[redacted]"))
-                            .into_owned();
-                    }
-                }
-            });
+            report.visit_input_strings(&mut |text: &mut String| self.redact(text));
+        }
+    }
+
+    /// Replaces what the `redact` patterns match in a string of the input
+    /// with `[redacted]`.
+    pub fn redact(&self, text: &mut String) {
+        for regex in &self.redact {
+            if regex.is_match(text) {
+                *text = regex
+                    .replace_all(text, regex::NoExpand("[redacted]"))
+                    .into_owned();
+            }
         }
     }
 }

@@ -1,0 +1,355 @@
+//! The trace data of the HTML report: the events, lanes, happens-before
+//! edges and calls of a recording as a compact columnar block (one array per
+//! field, strings interned into one table), the page's only view of the
+//! trace besides the JSON report.
+//!
+//! Encoding (docs/html-report.md describes it for readers of the page):
+//! `strings` holds every string once; string columns hold indexes into it,
+//! `+1` where the field may be absent (0 = absent). `ts` and `line` are
+//! deltas from the previous event (file order), `parent` is the event's
+//! index minus its parent's (0 = no parent). Values and metadata come from
+//! the input lines, read again; above [`DETAIL_LIMIT`] events only the
+//! values of state accesses and the metadata of the events the report names
+//! are kept, and `omitted` says so.
+
+use crate::graph::calls::Calls;
+use crate::graph::edges::{EdgeKind, sync_edges};
+use crate::model::{EventIdx, EventKind, Recording, Sym};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Up to this many events, every event's metadata and id is in the page.
+pub const DETAIL_LIMIT: usize = 100_000;
+
+/// Input lines read again per batch (bounds the memory of re-reading).
+const READ_BATCH: usize = 65_536;
+
+/// Version of the data block's keys.
+pub const DATA_VERSION: u32 = 1;
+
+/// The edge kinds of `edges.kind`, by index.
+const EDGE_KINDS: [EdgeKind; 5] = [
+    EdgeKind::Parent,
+    EdgeKind::Spawn,
+    EdgeKind::Join,
+    EdgeKind::Lock,
+    EdgeKind::Message,
+];
+
+#[derive(Serialize)]
+pub struct TraceData {
+    pub format: &'static str,
+    pub version: u32,
+    /// Every string of the block, once.
+    pub strings: Vec<String>,
+    /// Event kind names, by the low 4 bits of `events.kf`.
+    pub kinds: Vec<&'static str>,
+    /// Edge kind names, by `edges.kind`.
+    pub edge_kinds: Vec<&'static str>,
+    /// Input files, as given (string indexes).
+    pub files: Vec<u32>,
+    pub lanes: Lanes,
+    /// Timestamp of the first event, nanoseconds since the Unix epoch (as a
+    /// string: it does not fit a JavaScript number exactly).
+    pub t0: String,
+    pub events: Events,
+    pub edges: Edges,
+    pub calls: CallColumns,
+    /// Event index of each event id the report names.
+    pub refs: BTreeMap<String, u32>,
+    /// `derived` or `given` (the page derives happens-before from the edges
+    /// either way).
+    pub clocks: &'static str,
+    /// What the block leaves out, in words.
+    pub omitted: Vec<String>,
+}
+
+/// One lane per line of execution (file, service, thread).
+#[derive(Serialize, Default)]
+pub struct Lanes {
+    pub file: Vec<u32>,
+    pub service: Vec<u32>,
+    pub thread: Vec<u32>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Events {
+    /// Kind index | atomic << 4 | global << 5 | exception << 6.
+    pub kf: Vec<u8>,
+    pub lane: Vec<u32>,
+    /// Nanoseconds since the previous event.
+    pub ts: Vec<i64>,
+    /// Event index minus the parent's; 0 for none.
+    pub parent: Vec<i64>,
+    pub trace: Vec<u32>,
+    /// Subject (variable, lock, task, message id) + 1.
+    pub subject: Vec<u32>,
+    pub function: Vec<u32>,
+    pub location: Vec<u32>,
+    /// Input line minus the previous event's.
+    pub line: Vec<i64>,
+    /// `metadata.value` as JSON text + 1, for state accesses.
+    pub value: Vec<u32>,
+    /// The whole `metadata` as JSON text + 1 (0 where left out).
+    pub meta: Vec<u32>,
+    /// Event ids (string indexes), only up to [`DETAIL_LIMIT`] events.
+    pub id: Vec<u32>,
+}
+
+/// Synchronization edges (program order is implicit in each lane).
+#[derive(Serialize, Default)]
+pub struct Edges {
+    pub from: Vec<u32>,
+    pub to: Vec<u32>,
+    pub kind: Vec<u8>,
+}
+
+/// Function calls: entry and exit events and the calling call (-1: none).
+#[derive(Serialize, Default)]
+pub struct CallColumns {
+    pub entry: Vec<u32>,
+    pub exit: Vec<i64>,
+    pub caller: Vec<i64>,
+}
+
+/// Strings interned as they are added, each redacted first.
+struct Table<'a> {
+    strings: Vec<String>,
+    by_text: HashMap<String, u32>,
+    by_sym: Vec<u32>,
+    redact: &'a dyn Fn(&mut String),
+}
+
+impl Table<'_> {
+    fn text(&mut self, text: &str) -> u32 {
+        let mut text = text.to_string();
+        (self.redact)(&mut text);
+        if let Some(&i) = self.by_text.get(&text) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(text.clone());
+        self.by_text.insert(text, i);
+        i
+    }
+
+    fn sym(&mut self, rec: &Recording, sym: Sym) -> u32 {
+        let slot = self.by_sym[sym.index()];
+        if slot != u32::MAX {
+            return slot;
+        }
+        let i = self.text(rec.str(sym));
+        self.by_sym[sym.index()] = i;
+        i
+    }
+}
+
+/// Builds the block; `report` is the JSON report (its event ids go into
+/// `refs`) and `redact` applies the config's redaction to every string.
+pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> TraceData {
+    let n = rec.events.len();
+    let detail = n <= DETAIL_LIMIT;
+    let mut table = Table {
+        strings: Vec::new(),
+        by_text: HashMap::new(),
+        by_sym: vec![u32::MAX; rec.strings.len()],
+        redact,
+    };
+    let files = rec.files.iter().map(|f| table.text(&f.path)).collect();
+    let mut lanes = Lanes::default();
+    for line in &rec.exec_lines {
+        lanes.file.push(line.file);
+        lanes.service.push(table.sym(rec, line.service));
+        lanes.thread.push(table.sym(rec, line.thread));
+    }
+
+    let refs = referenced_events(rec, report, redact);
+    let named: HashSet<u32> = refs.values().copied().collect();
+
+    let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
+    let mut ev = Events::default();
+    let (mut last_ts, mut last_line) = (t0, 0i64);
+    for (i, e) in rec.events.iter().enumerate() {
+        let kind = EventKind::ALL
+            .iter()
+            .position(|&k| k == e.kind)
+            .unwrap_or(EventKind::ALL.len() - 1) as u8;
+        ev.kf.push(
+            kind | u8::from(e.flags.atomic) << 4
+                | u8::from(e.flags.global) << 5
+                | u8::from(e.flags.exception) << 6,
+        );
+        ev.lane.push(e.exec.0);
+        ev.ts.push(e.timestamp_ns.saturating_sub(last_ts));
+        last_ts = e.timestamp_ns;
+        ev.parent
+            .push(e.parent.map_or(0, |p| i as i64 - i64::from(p.0)));
+        ev.trace.push(table.sym(rec, e.trace));
+        ev.subject
+            .push(e.subject.map_or(0, |s| table.sym(rec, s) + 1));
+        ev.function
+            .push(e.function.map_or(0, |s| table.sym(rec, s) + 1));
+        ev.location.push(table.sym(rec, e.location));
+        ev.line.push(i64::from(e.origin.line) - last_line);
+        last_line = i64::from(e.origin.line);
+        if detail {
+            let id = table.text(rec.id_str(EventIdx(i as u32)));
+            ev.id.push(id);
+        }
+    }
+
+    // Values and metadata, from the input lines read again in batches.
+    ev.value = vec![0; n];
+    ev.meta = vec![0; n];
+    let wanted: Vec<EventIdx> = rec
+        .indices()
+        .filter(|&idx| detail || named.contains(&idx.0) || rec.event(idx).access_class().is_some())
+        .collect();
+    let mut unreadable = 0usize;
+    for batch in wanted.chunks(READ_BATCH) {
+        let lines = rec.raw_lines(batch);
+        for &idx in batch {
+            let Some(metadata) = lines
+                .get(&idx)
+                .and_then(|line| serde_json::from_slice::<Value>(line).ok())
+                .and_then(|mut line| line.get_mut("metadata").map(Value::take))
+            else {
+                unreadable += 1;
+                continue;
+            };
+            if rec.event(idx).access_class().is_some()
+                && let Some(value) = metadata.get("value")
+            {
+                ev.value[idx.index()] = table.text(&value.to_string()) + 1;
+            }
+            if detail || named.contains(&idx.0) {
+                ev.meta[idx.index()] = table.text(&metadata.to_string()) + 1;
+            }
+        }
+    }
+
+    let mut edges = Edges::default();
+    for e in sync_edges(rec) {
+        let Some(kind) = EDGE_KINDS.iter().position(|&k| k == e.kind) else {
+            continue;
+        };
+        edges.from.push(e.from.0);
+        edges.to.push(e.to.0);
+        edges.kind.push(kind as u8);
+    }
+
+    let mut calls = CallColumns::default();
+    let built = Calls::build(rec);
+    for call in &built.calls {
+        calls.entry.push(call.entry.0);
+        calls.exit.push(call.exit.map_or(-1, |x| i64::from(x.0)));
+        calls
+            .caller
+            .push(call.caller.map_or(-1, |c| i64::from(c.0)));
+    }
+
+    let mut omitted = Vec::new();
+    if !detail {
+        omitted.push(format!(
+            "event ids and metadata of the {} events the report does not name \
+             ({} events is more than the {} the page holds in full); \
+             state accesses keep their values",
+            n - named.len(),
+            n,
+            DETAIL_LIMIT
+        ));
+    }
+    if unreadable > 0 {
+        omitted.push(format!(
+            "the values and metadata of {unreadable} events whose input lines could not be read again"
+        ));
+    }
+    if rec.given_clocks.is_some() {
+        omitted.push(
+            "the given causality vectors: the page derives happens-before from the events' edges"
+                .to_string(),
+        );
+    }
+
+    TraceData {
+        format: "causeway-html-data",
+        version: DATA_VERSION,
+        strings: table.strings,
+        kinds: EventKind::ALL.iter().map(|k| k.as_str()).collect(),
+        edge_kinds: EDGE_KINDS.iter().map(|k| k.as_str()).collect(),
+        files,
+        lanes,
+        t0: t0.to_string(),
+        events: ev,
+        edges,
+        calls,
+        refs,
+        clocks: if rec.given_clocks.is_some() {
+            "given"
+        } else {
+            "derived"
+        },
+        omitted,
+    }
+}
+
+/// The event ids the report names (already redacted there), with the index
+/// of the event each belongs to.
+fn referenced_events(
+    rec: &Recording,
+    report: &Value,
+    redact: &dyn Fn(&mut String),
+) -> BTreeMap<String, u32> {
+    let mut wanted = HashSet::new();
+    collect_ids(report, &mut wanted);
+    let mut refs = BTreeMap::new();
+    if wanted.is_empty() {
+        return refs;
+    }
+    for idx in rec.indices() {
+        let mut id = rec.id_str(idx).to_string();
+        redact(&mut id);
+        if wanted.contains(id.as_str()) {
+            refs.entry(id).or_insert(idx.0);
+        }
+    }
+    refs
+}
+
+/// Keys of the JSON report whose strings (or arrays of strings) are event
+/// ids.
+const ID_KEYS: [&str; 9] = [
+    "event_id",
+    "first",
+    "second",
+    "chain",
+    "affected_events",
+    "read",
+    "write",
+    "path",
+    "events",
+];
+
+fn collect_ids<'v>(value: &'v Value, out: &mut HashSet<&'v str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if ID_KEYS.contains(&key.as_str()) {
+                    match v {
+                        Value::String(s) => {
+                            out.insert(s);
+                        }
+                        Value::Array(items) => {
+                            out.extend(items.iter().filter_map(Value::as_str));
+                        }
+                        _ => {}
+                    }
+                }
+                collect_ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,176 @@
+// The time-travel cursor: steps through the recording in a linear extension
+// of happens-before (by rank, then file order) and shows the state at the
+// cursor: each variable's value as of that step (its last write in cursor
+// order), for a read every write it could have seen, and per lane the calls
+// open and the locks held.
+//
+// Keys (while the page has focus outside a text field): ← → one event;
+// Shift+← → one event on the cursor's lane; Alt+← → (or [ ]) the previous
+// or next access of the cursor's variable; Home End the first and last.
+
+/** Variables listed at the cursor, most recently written first. */
+const MAX_VARS = 40;
+/** Concurrent writes listed for a read. */
+const MAX_WRITES = 50;
+
+class TimeTravel {
+  /**
+   * @param {HTMLElement} panel
+   * @param {Trace} trace
+   * @param {(step: number) => void} onMove
+   */
+  constructor(panel, trace, onMove) {
+    this.panel = panel;
+    this.t = trace;
+    this.onMove = onMove;
+    this.step = -1;
+    const button = (/** @type {string} */ label, /** @type {string} */ title, /** @type {() => void} */ act) => {
+      const b = h("button", { type: "button", title, "aria-label": title }, label);
+      b.addEventListener("click", act);
+      return b;
+    };
+    this.head = h("div", { class: "tt-head" });
+    this.body = h("div", { class: "tt-body" });
+    fill(panel,
+      h("div", { class: "tt-controls", role: "toolbar", "aria-label": "time travel" },
+        button("⇤", "first event (Home)", () => this.moveTo(0)),
+        button("◀", "previous event (←)", () => this.moveBy("event", -1)),
+        button("▶", "next event (→)", () => this.moveBy("event", 1)),
+        button("◀ lane", "previous event on this lane (Shift+←)", () => this.moveBy("lane", -1)),
+        button("lane ▶", "next event on this lane (Shift+→)", () => this.moveBy("lane", 1)),
+        button("◀ var", "previous access of this variable (Alt+← or [)", () => this.moveBy("variable", -1)),
+        button("var ▶", "next access of this variable (Alt+→ or ])", () => this.moveBy("variable", 1)),
+        button("⇥", "last event (End)", () => this.moveTo(this.t.n - 1))),
+      this.head, this.body);
+    document.addEventListener("keydown", (ev) => this.key(ev));
+  }
+
+  /** @param {KeyboardEvent} ev */
+  key(ev) {
+    const target = /** @type {HTMLElement | null} */ (ev.target);
+    if (target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA")) return;
+    if (this.panel.closest("[hidden]")) return;
+    /** @type {[string, number] | null} */
+    let move = null;
+    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+      const dir = ev.key === "ArrowRight" ? 1 : -1;
+      move = [ev.altKey ? "variable" : ev.shiftKey ? "lane" : "event", dir];
+    } else if (ev.key === "]" || ev.key === "[") {
+      move = ["variable", ev.key === "]" ? 1 : -1];
+    } else if (ev.key === "Home") {
+      ev.preventDefault();
+      this.moveTo(0);
+      return;
+    } else if (ev.key === "End") {
+      ev.preventDefault();
+      this.moveTo(this.t.n - 1);
+      return;
+    }
+    if (!move) return;
+    ev.preventDefault();
+    this.moveBy(move[0], move[1]);
+  }
+
+  /**
+   * @param {string} how "event", "lane" or "variable"
+   * @param {number} dir 1 or -1
+   */
+  moveBy(how, dir) {
+    const t = this.t;
+    if (this.step < 0) { this.moveTo(dir > 0 ? 0 : t.n - 1); return; }
+    const e = t.order[this.step];
+    if (how === "event") this.moveTo(this.step + dir);
+    else if (how === "lane") {
+      const p = t.pos[e] + dir;
+      if (p >= 0 && p < t.laneLength(t.lane[e])) this.moveTo(t.step[t.at(t.lane[e], p)]);
+    } else {
+      const v = t.varOf[e];
+      if (v < 0) return;
+      const list = t.vars[v].accesses;
+      const i = list.indexOf(e) + dir;
+      if (i >= 0 && i < list.length) this.moveTo(t.step[list[i]]);
+    }
+  }
+
+  /** Puts the cursor on an event. @param {number} e */
+  moveToEvent(e) { this.moveTo(this.t.step[e]); }
+
+  /** @param {number} step */
+  moveTo(step) {
+    if (this.t.n === 0) return;
+    this.step = Math.min(this.t.n - 1, Math.max(0, step));
+    this.render();
+    this.onMove(this.step);
+  }
+
+  render() {
+    const t = this.t, s = this.step, e = t.order[s];
+    fill(this.head,
+      h("p", { id: "tt-event", "data-event": e, "data-event-id": t.id(e) ?? "", "data-step": s },
+        h("strong", null, `Step ${s + 1} of ${t.n}: `), t.label(e),
+        h("span", { class: "meta" }, ` on ${t.laneName(t.lane[e])} at ${t.location(e)}, +${fmtDuration(t.ts[e])}`)));
+    const parts = [];
+    if (t.kind[e] === KIND.READ) parts.push(this.writesSeen(e));
+    parts.push(this.variables(s), this.lanes(s));
+    fill(this.body, ...parts);
+  }
+
+  /** The writes a read could have seen. @param {number} r */
+  writesSeen(r) {
+    const t = this.t;
+    const { last, concurrent } = t.visibleWrites(r);
+    const item = (/** @type {number} */ w, /** @type {string} */ why) =>
+      h("li", { class: why, "data-event": w, "data-event-id": t.id(w) ?? "" },
+        h("span", { class: "badge" }, why === "last" ? "last before" : "concurrent"),
+        ` ${t.label(w)} on ${t.laneName(t.lane[w])} at ${t.location(w)}`);
+    const list = h("ul", { id: "tt-writes" },
+      ...last.map((w) => item(w, "last")),
+      ...concurrent.slice(0, MAX_WRITES).map((w) => item(w, "concurrent")));
+    if (!last.length && !concurrent.length) list.append(h("li", { class: "meta" }, "no write to this variable could be seen: it was never written"));
+    if (concurrent.length > MAX_WRITES) list.append(h("li", { class: "meta" }, `${concurrent.length - MAX_WRITES} more concurrent writes`));
+    return h("section", null, h("h4", null, `Writes this read of ${t.subject(r)} could have seen`), list);
+  }
+
+  /** Each variable's value as of a step. @param {number} s */
+  variables(s) {
+    const t = this.t;
+    /** @type {[number, number][]} */
+    const latest = [];
+    t.vars.forEach((v, i) => {
+      const k = lowerBound(0, v.writes.length, (j) => t.step[v.writes[j]] > s) - 1;
+      if (k >= 0) latest.push([i, v.writes[k]]);
+    });
+    latest.sort((a, b) => t.step[b[1]] - t.step[a[1]]);
+    const rows = latest.slice(0, MAX_VARS).map(([i, w]) => {
+      const v = t.vars[i];
+      return h("tr", { "data-variable": v.name },
+        h("td", null, v.name, v.service === null ? " (global)" : ""),
+        h("td", { class: "value" }, clip(t.value(w) ?? "?", 60)),
+        h("td", { class: "meta" }, `${t.laneName(t.lane[w])} at ${t.location(w)}`));
+    });
+    return h("section", null, h("h4", null, `Variables as of this step (${latest.length} written so far)`),
+      rows.length ? h("table", { id: "tt-vars" }, h("tr", null, h("th", null, "variable"), h("th", null, "value"), h("th", null, "last written")), ...rows)
+        : h("p", { class: "meta" }, "nothing written yet"),
+      latest.length > MAX_VARS ? h("p", { class: "meta" }, `${latest.length - MAX_VARS} more variables`) : null);
+  }
+
+  /** Open calls and held locks on each lane at a step. @param {number} s */
+  lanes(s) {
+    const t = this.t;
+    const rows = [];
+    for (let l = 0; l < t.laneCount; l++) {
+      const p = t.laneAtStep(l, s);
+      if (p < 0) continue;
+      const e = t.at(l, p);
+      const calls = t.stackAt(e).filter((k) => t.callExit[k] < 0 || t.step[t.callExit[k]] > s)
+        .map((k) => t.func(t.callEntry[k]) ?? "?");
+      const locks = t.locksHeld(l, p);
+      rows.push(h("tr", { "data-lane": l },
+        h("td", null, t.laneName(l)),
+        h("td", null, calls.length ? calls.reverse().join(" › ") : "—"),
+        h("td", null, locks.length ? locks.join(", ") : "—")));
+    }
+    return h("section", null, h("h4", null, "Lanes at this step"),
+      h("table", { id: "tt-lanes" }, h("tr", null, h("th", null, "lane"), h("th", null, "open calls"), h("th", null, "locks held")), ...rows));
+  }
+}
