@@ -353,3 +353,59 @@ fn collect_ids<'v>(value: &'v Value, out: &mut HashSet<&'v str>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recording() -> Recording {
+        crate::ingest::load_bytes(vec![(
+            "t.jsonl".to_string(),
+            br#"{"id":"e1","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"function_entry","metadata":{"service":"s","thread":"a","function":"SECRET_f"}}
+{"id":"e2","trace_id":"t","parent_id":"e1","timestamp":"2026-11-26T10:00:00.5Z","kind":"state_write","metadata":{"service":"s","thread":"a","variable":"SECRET_v","value":"SECRET_value"}}
+{"id":"e3","trace_id":"t","parent_id":"e1","timestamp":"2026-11-26T10:00:01Z","kind":"function_exit","metadata":{"service":"s","thread":"a"}}
+"#
+            .to_vec(),
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn columns_decode_to_the_events() {
+        let rec = recording();
+        let data = build(&rec, &Value::Null, &|_| {});
+        let ev = &data.events;
+        assert_eq!(ev.kf.len(), 3);
+        assert_eq!(ev.ts, [0, 500_000_000, 500_000_000]);
+        assert_eq!(ev.parent, [0, 1, 2]);
+        assert_eq!(ev.line, [1, 1, 1]);
+        let value = ev.value[1] as usize - 1;
+        assert_eq!(data.strings[value], "\"SECRET_value\"");
+        assert_eq!(data.calls.entry, [0]);
+        assert_eq!(data.calls.exit, [2]);
+        assert!(data.omitted.is_empty());
+    }
+
+    #[test]
+    fn redaction_reaches_every_string() {
+        let rec = recording();
+        let redact = |text: &mut String| {
+            if text.contains("SECRET") {
+                *text = text.replace("SECRET", "[redacted]");
+            }
+        };
+        let data = build(&rec, &Value::Null, &redact);
+        let json = serde_json::to_string(&data).unwrap();
+        assert!(!json.contains("SECRET"), "{json}");
+        assert!(json.contains("[redacted]_value"));
+    }
+
+    #[test]
+    fn the_report_s_event_ids_are_resolved() {
+        let rec = recording();
+        let report = serde_json::json!({"errors": [{"event_id": "e2", "chain": ["e1", "e2"]}]});
+        let data = build(&rec, &report, &|_| {});
+        assert_eq!(data.refs.get("e1"), Some(&0));
+        assert_eq!(data.refs.get("e2"), Some(&1));
+    }
+}

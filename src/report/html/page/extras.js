@@ -66,6 +66,7 @@ class CriticalPath {
       lastOnLane[t.lane[e]] = e;
       if (end < 0 || best >= dist[end]) end = e;
     }
+    /** @type {number[]} */
     const path = [];
     for (let e = end; e >= 0 && path.length <= n; e = from[e]) path.push(e);
     path.reverse();

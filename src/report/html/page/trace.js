@@ -30,7 +30,42 @@ const KIND = {
   SEND: 8, RECEIVE: 9, HTTP_REQUEST: 10, HTTP_RESPONSE: 11, DB: 12, ERROR: 13, CUSTOM: 14,
 };
 
+/** @typedef {{start: Int32Array, list: Int32Array, other: Int32Array}} EdgeIndex */
+
 class Trace {
+  // Filled by the build steps of the constructor.
+  /** Lane starts in `laneList` (CSR). */
+  laneStart = new Int32Array(1);
+  /** Events of every lane, lane after lane, in program order. */
+  laneList = new Int32Array(0);
+  /** Each event's position on its lane (0-based). */
+  pos = new Int32Array(0);
+  edgeFrom = new Int32Array(0);
+  edgeTo = new Int32Array(0);
+  edgeKind = new Uint8Array(0);
+  /** Edges into each event. @type {EdgeIndex} */
+  incoming = { start: new Int32Array(1), list: new Int32Array(0), other: new Int32Array(0) };
+  /** Edges out of each event. @type {EdgeIndex} */
+  outgoing = { start: new Int32Array(1), list: new Int32Array(0), other: new Int32Array(0) };
+  rank = new Int32Array(0);
+  collapsedRank = new Int32Array(0);
+  maxRank = 0;
+  /** Events in cursor order. */
+  order = new Int32Array(0);
+  /** Each event's place in cursor order. */
+  step = new Int32Array(0);
+  /** Each access's variable (-1: not an access). */
+  varOf = new Int32Array(0);
+  /** @type {{name: string, service: string | null, accesses: number[], writes: number[]}[]} */
+  vars = [];
+  callEntry = new Int32Array(0);
+  callExit = new Int32Array(0);
+  callCaller = new Int32Array(0);
+  /** The call each entry starts (-1: not an entry). */
+  callOfEntry = new Int32Array(0);
+  /** Each event's innermost open call on its lane (-1: none). */
+  owner = new Int32Array(0);
+
   /** @param {TraceData} d */
   constructor(d) {
     if (!d || d.format !== "causeway-html-data" || d.version !== 1) {

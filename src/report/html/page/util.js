@@ -10,7 +10,7 @@
  * `role`, `tabindex`, `aria-*` and `type`; children are nodes or strings
  * (strings become text nodes).
  * @param {string} tag
- * @param {Record<string, string | number | boolean | null | undefined>} [attrs]
+ * @param {Record<string, string | number | boolean | null | undefined> | null} [attrs]
  * @param {...(Node | string | number | null | undefined | false)} children
  * @returns {HTMLElement}
  */
