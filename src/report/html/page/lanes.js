@@ -52,6 +52,8 @@ class LanesView {
     this.path = [];
     this.picked = -1;
     this.cursor = -1;
+    /** Edge kinds not drawn (indexes of `edge_kinds`). @type {Set<number>} */
+    this.hiddenKinds = new Set();
     this.pending = false;
     /** @type {number[]} frame times of the last draws, in ms */
     this.frameTimes = [];
@@ -145,6 +147,13 @@ class LanesView {
     this.highlight = events;
     this.pasts = events.map((e) => this.t.past(e));
     this.updateStatus();
+    this.redraw();
+  }
+
+  /** Shows or hides the edges of a kind. @param {number} kind @param {boolean} shown */
+  showKind(kind, shown) {
+    if (shown) this.hiddenKinds.delete(kind);
+    else this.hiddenKinds.add(kind);
     this.redraw();
   }
 
@@ -322,7 +331,11 @@ class LanesView {
     const t = this.t, R = this.ranks, m = t.edgeFrom.length;
     let drawn = 0;
     g.lineWidth = 1.3;
+    // Zoomed out, edges overlap: draw them fainter.
+    g.globalAlpha = this.zoom < 3 ? 0.35 : 1;
+    const hidden = this.hiddenKinds;
     for (let i = 0; i < m && drawn < 4000; i++) {
+      if (hidden.size && hidden.has(t.edgeKind[i])) continue;
       const a = t.edgeFrom[i], b = t.edgeTo[i];
       const ra = R[a], rb = R[b];
       if (Math.max(ra, rb) < r0 || Math.min(ra, rb) > r1) continue;
@@ -346,6 +359,7 @@ class LanesView {
       g.lineTo(xb - 11 * Math.cos(ang + 0.4), yb - 11 * Math.sin(ang + 0.4));
       g.fill();
     }
+    g.globalAlpha = 1;
   }
 
   /** The critical path, as one thick line. @param {CanvasRenderingContext2D} g */

@@ -18,8 +18,7 @@ function showEvent(panel, t, e, go) {
     b.addEventListener("click", () => go(x));
     return b;
   };
-  const children = [];
-  for (let i = 0; i < t.n && children.length < 50; i++) if (t.parent[i] === e) children.push(i);
+  const children = [...t.children(e).subarray(0, 50)];
   const edges = [];
   for (let k = t.incoming.start[e]; k < t.incoming.start[e + 1]; k++) {
     const i = t.incoming.list[k];
@@ -114,7 +113,10 @@ function main() {
     fill(legend, ...trace.data.edge_kinds.map((k, i) => {
       const swatch = h("i", null);
       swatch.style.background = EDGE_COLORS[i];
-      return h("span", null, swatch, k);
+      const box = /** @type {HTMLInputElement} */ (h("input", { type: "checkbox", "data-edge-kind": k, "aria-label": `show ${k} edges` }));
+      box.checked = true;
+      box.addEventListener("change", () => lanes?.showKind(i, box.checked));
+      return h("label", null, box, swatch, k);
     }));
     const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
     byId("zoom-in").addEventListener("click", () => lanes?.zoomTo(lanes.zoom * 1.5, lanes.x0 + (canvas.clientWidth - LABEL_W) / 2 / lanes.zoom, LABEL_W + (canvas.clientWidth - LABEL_W) / 2));

@@ -65,6 +65,10 @@ class Trace {
   callOfEntry = new Int32Array(0);
   /** Each event's innermost open call on its lane (-1: none). */
   owner = new Int32Array(0);
+  /** Lock events of each lane, in program order (built when first asked). @type {number[][] | null} */
+  lockEvents = null;
+  /** Children by parent (CSR, built when first asked). @type {{start: Int32Array, list: Int32Array} | null} */
+  childIndex = null;
 
   /** @param {TraceData} d */
   constructor(d) {
@@ -369,6 +373,25 @@ class Trace {
   }
 
   /**
+   * The events whose parent is `e`, in file order.
+   * @param {number} e
+   * @returns {Int32Array}
+   */
+  children(e) {
+    if (!this.childIndex) {
+      const n = this.n;
+      const start = new Int32Array(n + 1);
+      for (let i = 0; i < n; i++) if (this.parent[i] >= 0) start[this.parent[i] + 1]++;
+      for (let i = 0; i < n; i++) start[i + 1] += start[i];
+      const list = new Int32Array(start[n]);
+      const at = start.slice(0, n);
+      for (let i = 0; i < n; i++) if (this.parent[i] >= 0) list[at[this.parent[i]]++] = i;
+      this.childIndex = { start, list };
+    }
+    return this.childIndex.list.subarray(this.childIndex.start[e], this.childIndex.start[e + 1]);
+  }
+
+  /**
    * The causal past of an event as a vector clock: per lane, the highest
    * position in the past (-1: none). The event itself is in its past.
    * @param {number} e
@@ -458,9 +481,19 @@ class Trace {
       const prev = lastOnLane.get(this.lane[w]);
       if (prev === undefined || this.pos[w] > this.pos[prev]) lastOnLane.set(this.lane[w], w);
     }
-    const candidates = [...lastOnLane.values()];
-    const last = candidates.filter((w) => !candidates.some((o) => o !== w && this.before(w, this.past(o), o)));
-    last.sort((a, b) => this.step[a] - this.step[b]);
+    // Latest in cursor order first: none of those after it can happen
+    // before it, so one past per accepted write decides the rest.
+    const candidates = [...lastOnLane.values()].sort((a, b) => this.step[b] - this.step[a]);
+    /** @type {number[]} */
+    const last = [];
+    /** @type {Int32Array[]} */
+    const pasts = [];
+    for (const w of candidates) {
+      if (pasts.some((past, i) => this.before(w, past, last[i]))) continue;
+      last.push(w);
+      pasts.push(this.past(w));
+    }
+    last.reverse();
     return { last, concurrent };
   }
 
@@ -472,12 +505,19 @@ class Trace {
    * @returns {string[]}
    */
   locksHeld(l, upTo) {
+    if (!this.lockEvents) {
+      /** @type {number[][]} */
+      const lists = Array.from({ length: this.laneCount }, () => []);
+      for (let i = 0; i < this.n; i++) {
+        if (this.kind[i] === KIND.ACQUIRE || this.kind[i] === KIND.RELEASE) lists[this.lane[i]].push(i);
+      }
+      this.lockEvents = lists;
+    }
     /** @type {Map<string, number>} */
     const held = new Map();
-    for (let p = 0; p <= upTo; p++) {
-      const e = this.at(l, p);
+    for (const e of this.lockEvents[l]) {
+      if (this.pos[e] > upTo) break;
       const k = this.kind[e];
-      if (k !== KIND.ACQUIRE && k !== KIND.RELEASE) continue;
       const name = this.subject(e) ?? "?";
       const depth = (held.get(name) ?? 0) + (k === KIND.ACQUIRE ? 1 : -1);
       if (depth > 0) held.set(name, depth);
