@@ -8,9 +8,11 @@
 //! `+1` where the field may be absent (0 = absent). `ts` and `line` are
 //! deltas from the previous event (file order), `parent` is the event's
 //! index minus its parent's (0 = no parent). Values and metadata come from
-//! the input lines, read again; above [`DETAIL_LIMIT`] events only the
+//! the input lines, read again; above [`Limits::detail`] events only the
 //! values of state accesses and the metadata of the events the report names
-//! are kept, and `omitted` says so.
+//! are kept, and `omitted` says so. Above [`Limits::max_events`] the block
+//! keeps only the neighbourhood of each event the report names (the events
+//! around it in file order, on every lane) and says what it left out.
 
 use crate::graph::calls::Calls;
 use crate::graph::edges::{EdgeKind, sync_edges};
@@ -19,8 +21,27 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Up to this many events, every event's metadata and id is in the page.
-pub const DETAIL_LIMIT: usize = 100_000;
+/// How much of a recording one page holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Up to this many events, every event's metadata and id is in the page.
+    pub detail: usize,
+    /// Above this many events, only the neighbourhoods of the events the
+    /// report names are kept.
+    pub max_events: usize,
+    /// Events kept before and after (file order) each event the report names.
+    pub neighbourhood: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            detail: 100_000,
+            max_events: 2_000_000,
+            neighbourhood: 5_000,
+        }
+    }
+}
 
 /// Input lines read again per batch (bounds the memory of re-reading).
 const READ_BATCH: usize = 65_536;
@@ -93,7 +114,7 @@ pub struct Events {
     pub value: Vec<u32>,
     /// The whole `metadata` as JSON text + 1 (0 where left out).
     pub meta: Vec<u32>,
-    /// Event ids (string indexes), only up to [`DETAIL_LIMIT`] events.
+    /// Event ids (string indexes), only up to [`Limits::detail`] events.
     pub id: Vec<u32>,
 }
 
@@ -148,8 +169,31 @@ impl Table<'_> {
 /// Builds the block; `report` is the JSON report (its event ids go into
 /// `refs`) and `redact` applies the config's redaction to every string.
 pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> TraceData {
-    let n = rec.events.len();
-    let detail = n <= DETAIL_LIMIT;
+    build_with(rec, report, redact, Limits::default())
+}
+
+/// [`build`] with other limits.
+pub fn build_with(
+    rec: &Recording,
+    report: &Value,
+    redact: &dyn Fn(&mut String),
+    limits: Limits,
+) -> TraceData {
+    let refs = referenced_events(rec, report, redact);
+    let kept = kept_events(rec.events.len(), &refs, limits);
+    // The new index of each kept event (u32::MAX: left out).
+    let mut new_of = vec![u32::MAX; rec.events.len()];
+    for (new, old) in kept.iter().enumerate() {
+        new_of[old.index()] = new as u32;
+    }
+    let refs: BTreeMap<String, u32> = refs
+        .into_iter()
+        .map(|(id, old)| (id, new_of[old as usize]))
+        .collect();
+    let named: HashSet<u32> = refs.values().copied().collect();
+    let n = kept.len();
+    let detail = n <= limits.detail;
+
     let mut table = Table {
         strings: Vec::new(),
         by_text: HashMap::new(),
@@ -164,13 +208,11 @@ pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> T
         lanes.thread.push(table.sym(rec, line.thread));
     }
 
-    let refs = referenced_events(rec, report, redact);
-    let named: HashSet<u32> = refs.values().copied().collect();
-
-    let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
+    let t0 = kept.first().map_or(0, |&e| rec.event(e).timestamp_ns);
     let mut ev = Events::default();
     let (mut last_ts, mut last_line) = (t0, 0i64);
-    for (i, e) in rec.events.iter().enumerate() {
+    for (i, &old) in kept.iter().enumerate() {
+        let e = rec.event(old);
         let kind = EventKind::ALL
             .iter()
             .position(|&k| k == e.kind)
@@ -183,8 +225,12 @@ pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> T
         ev.lane.push(e.exec.0);
         ev.ts.push(e.timestamp_ns.saturating_sub(last_ts));
         last_ts = e.timestamp_ns;
-        ev.parent
-            .push(e.parent.map_or(0, |p| i as i64 - i64::from(p.0)));
+        let parent = e.parent.map_or(u32::MAX, |p| new_of[p.index()]);
+        ev.parent.push(if parent == u32::MAX {
+            0
+        } else {
+            i as i64 - i64::from(parent)
+        });
         ev.trace.push(table.sym(rec, e.trace));
         ev.subject
             .push(e.subject.map_or(0, |s| table.sym(rec, s) + 1));
@@ -194,7 +240,7 @@ pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> T
         ev.line.push(i64::from(e.origin.line) - last_line);
         last_line = i64::from(e.origin.line);
         if detail {
-            let id = table.text(rec.id_str(EventIdx(i as u32)));
+            let id = table.text(rec.id_str(old));
             ev.id.push(id);
         }
     }
@@ -202,62 +248,101 @@ pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> T
     // Values and metadata, from the input lines read again in batches.
     ev.value = vec![0; n];
     ev.meta = vec![0; n];
-    let wanted: Vec<EventIdx> = rec
-        .indices()
-        .filter(|&idx| detail || named.contains(&idx.0) || rec.event(idx).access_class().is_some())
+    let wanted: Vec<(EventIdx, usize)> = kept
+        .iter()
+        .enumerate()
+        .filter(|&(new, &old)| {
+            detail || named.contains(&(new as u32)) || rec.event(old).access_class().is_some()
+        })
+        .map(|(new, &old)| (old, new))
         .collect();
     let mut unreadable = 0usize;
     for batch in wanted.chunks(READ_BATCH) {
-        let lines = rec.raw_lines(batch);
-        for &idx in batch {
+        let olds: Vec<EventIdx> = batch.iter().map(|w| w.0).collect();
+        let lines = rec.raw_lines(&olds);
+        for &(old, new) in batch {
             let Some(metadata) = lines
-                .get(&idx)
+                .get(&old)
                 .and_then(|line| serde_json::from_slice::<Value>(line).ok())
                 .and_then(|mut line| line.get_mut("metadata").map(Value::take))
             else {
                 unreadable += 1;
                 continue;
             };
-            if rec.event(idx).access_class().is_some()
+            if rec.event(old).access_class().is_some()
                 && let Some(value) = metadata.get("value")
             {
-                ev.value[idx.index()] = table.text(&value.to_string()) + 1;
+                ev.value[new] = table.text(&value.to_string()) + 1;
             }
-            if detail || named.contains(&idx.0) {
-                ev.meta[idx.index()] = table.text(&metadata.to_string()) + 1;
+            if detail || named.contains(&(new as u32)) {
+                ev.meta[new] = table.text(&metadata.to_string()) + 1;
             }
         }
     }
 
     let mut edges = Edges::default();
+    let mut cut_edges = 0usize;
     for e in sync_edges(rec) {
         let Some(kind) = EDGE_KINDS.iter().position(|&k| k == e.kind) else {
             continue;
         };
-        edges.from.push(e.from.0);
-        edges.to.push(e.to.0);
+        let (from, to) = (new_of[e.from.index()], new_of[e.to.index()]);
+        if from == u32::MAX || to == u32::MAX {
+            cut_edges += 1;
+            continue;
+        }
+        edges.from.push(from);
+        edges.to.push(to);
         edges.kind.push(kind as u8);
     }
 
+    // Kept calls, renumbered; a caller or exit left out becomes -1.
     let mut calls = CallColumns::default();
     let built = Calls::build(rec);
-    for call in &built.calls {
-        calls.entry.push(call.entry.0);
-        calls.exit.push(call.exit.map_or(-1, |x| i64::from(x.0)));
+    let mut call_of = vec![-1i64; built.calls.len()];
+    let mut cut_calls = 0usize;
+    for (k, call) in built.calls.iter().enumerate() {
+        let entry = new_of[call.entry.index()];
+        if entry == u32::MAX {
+            continue;
+        }
+        call_of[k] = calls.entry.len() as i64;
+        let exit = call.exit.map_or(u32::MAX, |x| new_of[x.index()]);
+        cut_calls += usize::from(call.exit.is_some() && exit == u32::MAX);
+        calls.entry.push(entry);
+        calls.exit.push(if exit == u32::MAX {
+            -1
+        } else {
+            i64::from(exit)
+        });
         calls
             .caller
-            .push(call.caller.map_or(-1, |c| i64::from(c.0)));
+            .push(call.caller.map_or(-1, |c| call_of[c.index()]));
     }
 
     let mut omitted = Vec::new();
+    let total = rec.events.len();
+    if n < total {
+        omitted.push(format!(
+            "{} of the {total} events ({total} is more than the {} one page holds): \
+             the page keeps the {} events before and after (in file order) each of the {} \
+             events the report names, {n} events in all; the {cut_edges} happens-before edges \
+             to events left out are left out too, so the page may show as concurrent \
+             events that are ordered through them, and {cut_calls} calls whose exit was \
+             left out show as never returning",
+            total - n,
+            limits.max_events,
+            limits.neighbourhood,
+            named.len()
+        ));
+    }
     if !detail {
         omitted.push(format!(
             "event ids and metadata of the {} events the report does not name \
-             ({} events is more than the {} the page holds in full); \
+             ({n} events is more than the {} the page holds in full); \
              state accesses keep their values",
             n - named.len(),
-            n,
-            DETAIL_LIMIT
+            limits.detail
         ));
     }
     if unreadable > 0 {
@@ -292,6 +377,30 @@ pub fn build(rec: &Recording, report: &Value, redact: &dyn Fn(&mut String)) -> T
         },
         omitted,
     }
+}
+
+/// The events the page holds, in file order: all of them, or above
+/// `limits.max_events` the neighbourhood of each event the report names.
+fn kept_events(n: usize, refs: &BTreeMap<String, u32>, limits: Limits) -> Vec<EventIdx> {
+    if n <= limits.max_events {
+        return (0..n as u32).map(EventIdx).collect();
+    }
+    // Windows as +1/-1 marks, summed in one pass.
+    let mut marks = vec![0i32; n + 1];
+    for &e in refs.values() {
+        let e = e as usize;
+        marks[e.saturating_sub(limits.neighbourhood)] += 1;
+        marks[(e + limits.neighbourhood + 1).min(n)] -= 1;
+    }
+    let mut depth = 0;
+    let mut kept = Vec::new();
+    for (i, mark) in marks.iter().take(n).enumerate() {
+        depth += mark;
+        if depth > 0 {
+            kept.push(EventIdx(i as u32));
+        }
+    }
+    kept
 }
 
 /// The event ids the report names (already redacted there), with the index
@@ -407,5 +516,30 @@ mod tests {
         let data = build(&rec, &report, &|_| {});
         assert_eq!(data.refs.get("e1"), Some(&0));
         assert_eq!(data.refs.get("e2"), Some(&1));
+    }
+
+    #[test]
+    fn a_trace_too_big_keeps_the_named_events_neighbourhood_and_says_so() {
+        let rec = recording();
+        let report = serde_json::json!({"errors": [{"event_id": "e3"}]});
+        let limits = Limits {
+            detail: 0,
+            max_events: 2,
+            neighbourhood: 0,
+        };
+        let data = build_with(&rec, &report, &|_| {}, limits);
+        assert_eq!(data.events.kf.len(), 1);
+        assert_eq!(data.refs.get("e3"), Some(&0));
+        // The exit's parent (the entry) is left out, and so is its call.
+        assert_eq!(data.events.parent, [0]);
+        assert!(data.calls.entry.is_empty());
+        assert!(
+            data.omitted[0].starts_with("2 of the 3 events"),
+            "{:?}",
+            data.omitted
+        );
+        assert!(data.omitted[1].contains("event ids and metadata of the 0 events"));
+        // The named event keeps its metadata.
+        assert_ne!(data.events.meta[0], 0);
     }
 }
