@@ -1,11 +1,13 @@
 // The critical path of a trace and the comparison of the recordings given
 // together.
 //
-// Critical path: the causal path (program order and sync edges, within one
-// trace) from the trace's first events to its last that covers the most
-// time, found by one pass in cursor order (a linear extension, so every
-// predecessor comes first): each event keeps the predecessor that gives it
-// the longest path, and the path ends at the event with the longest.
+// Critical path: the longest causal path of a trace, in events (program
+// order and sync edges between the trace's events; of paths as long, the
+// one whose steps come latest, as a critical path follows the predecessor
+// that finished last). One pass in cursor order (a linear extension, so
+// every predecessor comes first): each event keeps the predecessor that
+// gives it the longest path, and the path ends at the event with the
+// longest. Its duration is the time from its first event to its last.
 //
 // Comparison: with two or more input files, which findings (by fingerprint)
 // have events in which file; the ones only in one file stand out.
@@ -43,7 +45,7 @@ class CriticalPath {
   compute() {
     const t = this.t, id = this.select.value;
     const n = t.n;
-    const dist = new Float64Array(n).fill(-1);
+    const dist = new Int32Array(n).fill(-1);
     const from = new Int32Array(n).fill(-1);
     const lastOnLane = new Int32Array(t.laneCount).fill(-1);
     let end = -1;
@@ -53,8 +55,8 @@ class CriticalPath {
       let best = 0, arg = -1;
       const consider = (/** @type {number} */ p) => {
         if (p < 0 || dist[p] < 0) return;
-        const d = dist[p] + Math.max(0, t.ts[e] - t.ts[p]);
-        if (d >= best) { best = d; arg = p; }
+        const d = dist[p] + 1;
+        if (d > best || (d === best && arg >= 0 && t.ts[p] > t.ts[arg])) { best = d; arg = p; }
       };
       consider(lastOnLane[t.lane[e]]);
       for (let k = t.incoming.start[e]; k < t.incoming.start[e + 1]; k++) {
@@ -64,7 +66,7 @@ class CriticalPath {
       dist[e] = best;
       from[e] = arg;
       lastOnLane[t.lane[e]] = e;
-      if (end < 0 || best >= dist[end]) end = e;
+      if (end < 0 || best > dist[end] || (best === dist[end] && t.ts[e] >= t.ts[end])) end = e;
     }
     /** @type {number[]} */
     const path = [];

@@ -56,13 +56,19 @@ function showEvent(panel, t, e, go) {
       : h("pre", { class: "metadata" }, JSON.stringify(meta, null, 2)));
 }
 
+/**
+ * A count with its noun.
+ * @param {number} n @param {string} one @param {string} [many]
+ */
+function count(n, one, many) { return `${n} ${n === 1 ? one : many ?? `${one}s`}`; }
+
 function main() {
   const started = performance.now();
   const report = readBlock("causeway-report");
   const data = readBlock("causeway-trace");
   const s = report.summary;
   fill(/** @type {HTMLElement} */ (document.getElementById("summary")),
-    `${report.inputs.join(", ")}: ${s.events} events, ${s.traces} traces; ${s.races} races, ${s.anomalies} anomalies, ${s.errors} errors; ${s.bad_lines} bad lines; clocks ${s.clocks}.`);
+    `${report.inputs.join(", ")}: ${count(s.events, "event")}, ${count(s.traces, "trace")}; ${count(s.races, "race group")}, ${count(s.anomalies, "anomaly", "anomalies")}, ${count(s.errors, "error")}; ${count(s.bad_lines, "bad line")}; clocks ${s.clocks}.`);
   const trace = data === null ? null : new Trace(data);
   const omitted = /** @type {HTMLElement} */ (document.getElementById("omitted"));
   if (trace) fill(omitted, ...trace.data.omitted.map((o) => h("li", null, `Left out of this page: ${o}.`)));

@@ -1,8 +1,9 @@
 // The time-travel cursor: steps through the recording in a linear extension
 // of happens-before (by rank, then file order) and shows the state at the
-// cursor: each variable's value as of that step (its last write in cursor
-// order), for a read every write it could have seen, and per lane the calls
-// open and the locks held.
+// cursor: each variable's value as of the cursor's event (the last writes in
+// its causal past, and the writes so far concurrent with it), for a read
+// every write it could have seen, and per lane the calls open and the locks
+// held.
 //
 // Keys (while the page has focus outside a text field): ← → one event;
 // Shift+← → one event on the cursor's lane; Alt+← → (or [ ]) the previous
@@ -131,27 +132,73 @@ class TimeTravel {
     return h("section", null, h("h4", null, `Writes this read of ${t.subject(r)} could have seen`), list);
   }
 
-  /** Each variable's value as of a step. @param {number} s */
+  /**
+   * Each variable's value as of the cursor's event: the last writes in its
+   * causal past (more than one when those race with each other), and the
+   * writes so far that are concurrent with the event.
+   * @param {number} s
+   */
   variables(s) {
-    const t = this.t;
-    /** @type {[number, number][]} */
-    const latest = [];
+    const t = this.t, e = t.order[s];
+    const past = t.past(e);
+    // Causal pasts of candidate writes cost a walk each: a budget per step.
+    let budget = Math.max(4, Math.floor(4e6 / Math.max(1, t.n)));
+    /** @type {{v: number, last: number[], racing: number[], resolved: boolean, latest: number}[]} */
+    const rows = [];
     t.vars.forEach((v, i) => {
-      const k = lowerBound(0, v.writes.length, (j) => t.step[v.writes[j]] > s) - 1;
-      if (k >= 0) latest.push([i, v.writes[k]]);
+      let k = lowerBound(0, v.writes.length, (j) => t.step[v.writes[j]] > s) - 1;
+      /** @type {Map<number, number>} the latest write in the past, per lane */
+      const perLane = new Map();
+      /** @type {number[]} */
+      const racing = [];
+      let extra = -1;
+      for (let scanned = 0; k >= 0 && scanned < 1000 && extra !== 0; k--, scanned++, extra--) {
+        const w = v.writes[k];
+        if (w === e || t.before(w, past, e)) {
+          if (!perLane.has(t.lane[w])) perLane.set(t.lane[w], w);
+          if (extra < 0) extra = 200;
+        } else racing.push(w);
+      }
+      if (!perLane.size && !racing.length) return;
+      const last = [...perLane.values()].sort((x, y) => t.step[y] - t.step[x]);
+      const latest = Math.max(last.length ? t.step[last[0]] : -1, racing.length ? t.step[racing[0]] : -1);
+      rows.push({ v: i, last, racing, resolved: last.length < 2, latest });
     });
-    latest.sort((a, b) => t.step[b[1]] - t.step[a[1]]);
-    const rows = latest.slice(0, MAX_VARS).map(([i, w]) => {
-      const v = t.vars[i];
-      return h("tr", { "data-variable": v.name },
-        h("td", null, v.name, v.service === null ? " (global)" : ""),
-        h("td", { class: "value" }, clip(t.value(w) ?? "?", 60)),
-        h("td", { class: "meta" }, `${t.laneName(t.lane[w])} at ${t.location(w)}`));
+    rows.sort((a, b) => b.latest - a.latest);
+    const shown = rows.slice(0, MAX_VARS);
+    // Of the candidates, keep those no other candidate follows.
+    for (const row of shown) {
+      if (row.resolved || budget <= 0) continue;
+      /** @type {number[]} */
+      const kept = [];
+      /** @type {Int32Array[]} */
+      const pasts = [];
+      for (const w of row.last) {
+        if (pasts.some((p, j) => t.before(w, p, kept[j]))) continue;
+        kept.push(w);
+        if (budget-- > 0) pasts.push(t.past(w));
+        else break;
+      }
+      row.resolved = budget >= 0;
+      row.last = row.resolved ? kept : row.last;
+    }
+    const value = (/** @type {number} */ w, /** @type {number} */ max) => clip(t.value(w) ?? "?", max);
+    const trs = shown.map(({ v, last, racing, resolved }) => {
+      const variable = t.vars[v];
+      return h("tr", { "data-variable": variable.name, class: last.length > 1 || racing.length ? "racing" : null },
+        h("td", null, variable.name, variable.service === null ? " (global)" : ""),
+        h("td", { class: "value" }, last.length ? last.map((w) => value(w, 40)).join(" | ") : "unset",
+          last.length > 1 ? h("span", { class: "meta" }, resolved ? " (racing writes)" : " (order not worked out)") : null),
+        h("td", { class: "meta" }, last.length ? last.map((w) => `${t.laneName(t.lane[w])} at ${t.location(w)}`).join(" | ") : "no write in its causal past"),
+        h("td", { class: "value" }, racing.length
+          ? `${racing.length}: ${racing.slice(0, 3).map((x) => value(x, 20)).join(", ")}${racing.length > 3 ? ", …" : ""}`
+          : "—"));
     });
-    return h("section", null, h("h4", null, `Variables as of this step (${latest.length} written so far)`),
-      rows.length ? h("table", { id: "tt-vars" }, h("tr", null, h("th", null, "variable"), h("th", null, "value"), h("th", null, "last written")), ...rows)
+    return h("section", null, h("h4", null, `Variables as of this event (${rows.length} written so far)`),
+      h("p", { class: "meta" }, "The last writes in the event's causal past, and the writes so far that are concurrent with it."),
+      trs.length ? h("table", { id: "tt-vars" }, h("tr", null, h("th", null, "variable"), h("th", null, "value"), h("th", null, "written by"), h("th", null, "concurrent writes")), ...trs)
         : h("p", { class: "meta" }, "nothing written yet"),
-      latest.length > MAX_VARS ? h("p", { class: "meta" }, `${latest.length - MAX_VARS} more variables`) : null);
+      rows.length > MAX_VARS ? h("p", { class: "meta" }, `${rows.length - MAX_VARS} more variables`) : null);
   }
 
   /** Open calls and held locks on each lane at a step. @param {number} s */
