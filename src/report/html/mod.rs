@@ -146,6 +146,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn html_is_a_format_by_name() {
+        assert_eq!(Format::from_name("html"), Some(Format::Html));
+        assert_eq!(Format::Html.name(), "html");
+        // Without a recording the page holds the findings only.
+        let rec = crate::ingest::load_bytes(vec![(
+            "t.jsonl".to_string(),
+            br#"{"id":"a","trace_id":"t","timestamp":"2026-11-26T10:00:00Z","kind":"function_entry","metadata":{"function":"main"}}
+"#
+            .to_vec(),
+        )])
+        .unwrap();
+        let report = Report::build(&rec, &crate::analysis::analyze(&rec, None));
+        let mut page = Vec::new();
+        Format::Html
+            .renderer(false)
+            .render(&report, &mut page)
+            .unwrap();
+        assert!(
+            String::from_utf8(page)
+                .unwrap()
+                .contains("id=\"causeway-trace\">null</script>")
+        );
+    }
+
+    #[test]
     fn script_safe_json_cannot_end_the_block() {
         let json = serde_json::to_string("</script><!-- & \u{2028}\u{2029}").unwrap();
         let safe = script_safe(&json);

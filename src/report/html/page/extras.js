@@ -12,6 +12,9 @@
 // Comparison: with two or more input files, which findings (by fingerprint)
 // have events in which file; the ones only in one file stand out.
 
+/** Traces listed in the trace pickers (the largest ones). */
+const MAX_TRACE_OPTIONS = 300;
+
 class CriticalPath {
   /**
    * @param {HTMLElement} root
@@ -21,11 +24,10 @@ class CriticalPath {
   constructor(root, trace, onShow) {
     this.t = trace;
     this.onShow = onShow;
-    /** @type {Map<string, number>} */
-    const counts = new Map();
-    for (let e = 0; e < trace.n; e++) counts.set(trace.traceId(e), (counts.get(trace.traceId(e)) ?? 0) + 1);
+    // The largest traces are listed; a finding's trace is added when chosen.
     this.select = /** @type {HTMLSelectElement} */ (h("select", { id: "cp-trace", "aria-label": "trace" },
-      ...[...counts].map(([id, n]) => h("option", { value: id }, `trace ${id} (${n} events)`))));
+      ...trace.largestTraces(MAX_TRACE_OPTIONS).map(({ trace: s, events }) =>
+        h("option", { value: s }, `trace ${trace.strings[s]} (${events} events)`))));
     this.out = h("div", { id: "cp-out" });
     const show = h("button", { type: "button" }, "Show on the lanes");
     show.addEventListener("click", () => this.onShow(this.path));
@@ -36,14 +38,18 @@ class CriticalPath {
     this.compute();
   }
 
-  /** @param {string} id */
-  choose(id) {
-    this.select.value = id;
+  /** Shows the critical path of the trace an event is in. @param {number} e */
+  chooseTraceOf(e) {
+    const s = String(this.t.traceOf(e));
+    if (![...this.select.options].some((o) => o.value === s)) {
+      this.select.append(h("option", { value: s }, `trace ${this.t.traceId(e)}`));
+    }
+    this.select.value = s;
     this.compute();
   }
 
   compute() {
-    const t = this.t, id = this.select.value;
+    const t = this.t, id = Number(this.select.value);
     const n = t.n;
     const dist = new Int32Array(n).fill(-1);
     const from = new Int32Array(n).fill(-1);
@@ -51,7 +57,7 @@ class CriticalPath {
     let end = -1;
     for (let s = 0; s < n; s++) {
       const e = t.order[s];
-      if (t.traceId(e) !== id) continue;
+      if (t.traceOf(e) !== id) continue;
       let best = 0, arg = -1;
       const consider = (/** @type {number} */ p) => {
         if (p < 0 || dist[p] < 0) return;
@@ -61,7 +67,7 @@ class CriticalPath {
       consider(lastOnLane[t.lane[e]]);
       for (let k = t.incoming.start[e]; k < t.incoming.start[e + 1]; k++) {
         const p = t.edgeFrom[t.incoming.list[k]];
-        if (t.traceId(p) === id) consider(p);
+        if (t.traceOf(p) === id) consider(p);
       }
       dist[e] = best;
       from[e] = arg;

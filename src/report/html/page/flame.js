@@ -47,15 +47,9 @@ class FlameView {
     for (let l = 0; l < t.laneCount; l++) lanes.append(h("option", { value: `lane:${l}` }, t.laneName(l)));
     const traces = h("optgroup", null);
     traces.setAttribute("label", "per trace");
-    /** @type {string[]} */
-    const traceIds = [];
-    const seen = new Set();
-    for (let k = 0; k < nc; k++) {
-      const id = t.traceId(t.callEntry[k]);
-      if (!seen.has(id)) { seen.add(id); traceIds.push(id); }
+    for (const { trace: s, events } of t.largestTraces(MAX_TRACE_OPTIONS)) {
+      traces.append(h("option", { value: `trace:${s}` }, `trace ${t.strings[s]} (${events} events)`));
     }
-    this.traceIds = traceIds;
-    traceIds.forEach((id, i) => traces.append(h("option", { value: `trace:${i}` }, `trace ${id}`)));
     this.select.append(lanes, traces);
     this.search = /** @type {HTMLInputElement} */ (h("input", { type: "search", id: "flame-search", "aria-label": "search functions" }));
     this.search.setAttribute("placeholder", "search functions");
@@ -86,8 +80,8 @@ class FlameView {
     /** @type {(k: number) => boolean} */
     const member = what === "lane"
       ? (k) => t.lane[t.callEntry[k]] === i
-      : (k) => t.traceId(t.callEntry[k]) === this.traceIds[i];
-    const tree = frame(what === "lane" ? t.laneName(i) : `trace ${this.traceIds[i]}`);
+      : (k) => t.traceOf(t.callEntry[k]) === i;
+    const tree = frame(what === "lane" ? t.laneName(i) : `trace ${t.strings[i]}`);
     /** @type {[number, Frame][]} */
     const todo = [];
     for (let k = 0; k < nc; k++) {

@@ -241,7 +241,8 @@ class LanesView {
       }
     });
 
-    // Lanes and their events.
+    // Lanes and their events; dense lanes as ticks, filled at once.
+    const ticks = new Path2D();
     for (let l = l0; l <= l1; l++) {
       const y = this.y(l);
       g.strokeStyle = "#cbd5e0";
@@ -255,11 +256,10 @@ class LanesView {
       const pEnd = lowerBound(p, len, (q) => R[t.at(l, q)] > r1);
       if (pEnd - p > (W - LABEL_W) / 2) {
         // Denser than pixels: one tick per occupied column.
-        g.fillStyle = "#4a5568";
         for (let px = LABEL_W; px < W && p < pEnd; px += 2) {
           const rEnd = this.x0 + (px + 2 - LABEL_W) / this.zoom;
           const q = lowerBound(p, pEnd, (i) => R[t.at(l, i)] >= rEnd);
-          if (q > p) g.fillRect(px, y - 6, 2, 12);
+          if (q > p) ticks.rect(px, y - 6, 2, 12);
           p = q;
         }
         continue;
@@ -283,6 +283,8 @@ class LanesView {
       }
     }
 
+    g.fillStyle = "#4a5568";
+    g.fill(ticks);
     this.drawEdges(g, r0, r1, W);
     this.drawPath(g);
 
@@ -324,41 +326,52 @@ class LanesView {
   }
 
   /**
-   * Cross-lane (and backward) edges that span the view, at most 4000.
+   * Cross-lane (and backward) edges that span the view, at most 4000: one
+   * path per kind (one stroke each), with arrow heads when zoomed in.
    * @param {CanvasRenderingContext2D} g @param {number} r0 @param {number} r1 @param {number} W
    */
   drawEdges(g, r0, r1, W) {
-    const t = this.t, R = this.ranks, m = t.edgeFrom.length;
-    let drawn = 0;
-    g.lineWidth = 1.3;
-    // Zoomed out, edges overlap: draw them fainter.
-    g.globalAlpha = this.zoom < 3 ? 0.35 : 1;
+    const t = this.t, R = this.ranks, m = t.edgeFrom.length, H = this.canvas.clientHeight;
+    const paths = EDGE_COLORS.map(() => new Path2D());
+    const heads = EDGE_COLORS.map(() => new Path2D());
+    const arrows = this.zoom >= 3;
     const hidden = this.hiddenKinds;
+    let drawn = 0;
     for (let i = 0; i < m && drawn < 4000; i++) {
-      if (hidden.size && hidden.has(t.edgeKind[i])) continue;
+      const kind = t.edgeKind[i];
+      if (hidden.size && hidden.has(kind)) continue;
       const a = t.edgeFrom[i], b = t.edgeTo[i];
       const ra = R[a], rb = R[b];
       if (Math.max(ra, rb) < r0 || Math.min(ra, rb) > r1) continue;
       const xa = this.x(ra), ya = this.y(t.lane[a]);
       const xb = this.x(rb), yb = this.y(t.lane[b]);
-      if (Math.min(ya, yb) > this.canvas.clientHeight || Math.max(ya, yb) < 0) continue;
+      if (Math.min(ya, yb) > H || Math.max(ya, yb) < 0) continue;
       if (Math.max(xa, xb) < LABEL_W || Math.min(xa, xb) > W) continue;
       drawn++;
-      g.strokeStyle = EDGE_COLORS[t.edgeKind[i]] ?? "#888";
-      g.beginPath();
-      g.moveTo(xa, ya);
-      if (ya === yb) g.quadraticCurveTo((xa + xb) / 2, ya - LANE_H * 0.7, xb, yb);
-      else g.lineTo(xb, yb);
-      g.stroke();
-      // Arrow head.
-      const ang = Math.atan2(yb - ya, xb - xa);
-      g.fillStyle = g.strokeStyle;
-      g.beginPath();
-      g.moveTo(xb - 5 * Math.cos(ang), yb - 5 * Math.sin(ang));
-      g.lineTo(xb - 11 * Math.cos(ang - 0.4), yb - 11 * Math.sin(ang - 0.4));
-      g.lineTo(xb - 11 * Math.cos(ang + 0.4), yb - 11 * Math.sin(ang + 0.4));
-      g.fill();
+      const path = paths[kind] ?? paths[0];
+      path.moveTo(xa, ya);
+      if (ya === yb) path.quadraticCurveTo((xa + xb) / 2, ya - LANE_H * 0.7, xb, yb);
+      else path.lineTo(xb, yb);
+      if (arrows) {
+        const ang = Math.atan2(yb - ya, xb - xa);
+        const head = heads[kind] ?? heads[0];
+        head.moveTo(xb - 5 * Math.cos(ang), yb - 5 * Math.sin(ang));
+        head.lineTo(xb - 11 * Math.cos(ang - 0.4), yb - 11 * Math.sin(ang - 0.4));
+        head.lineTo(xb - 11 * Math.cos(ang + 0.4), yb - 11 * Math.sin(ang + 0.4));
+        head.closePath();
+      }
     }
+    // Zoomed out, edges overlap: draw them fainter.
+    g.globalAlpha = arrows ? 1 : 0.35;
+    g.lineWidth = 1.3;
+    paths.forEach((path, k) => {
+      g.strokeStyle = EDGE_COLORS[k];
+      g.stroke(path);
+      if (arrows) {
+        g.fillStyle = EDGE_COLORS[k];
+        g.fill(heads[k]);
+      }
+    });
     g.globalAlpha = 1;
   }
 

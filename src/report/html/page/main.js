@@ -80,6 +80,10 @@ function main() {
   let tt = null;
   /** @type {CriticalPath | null} */
   let cp = null;
+  /** The event whose trace the critical path shows once it is built. */
+  let pendingTrace = -1;
+  /** Views built when first shown (large traces have many calls and traces). @type {Record<string, () => void>} */
+  const lazy = {};
   const eventPanel = /** @type {HTMLElement} */ (document.getElementById("event-detail"));
 
   const list = /** @type {HTMLElement} */ (document.getElementById("findings"));
@@ -90,7 +94,8 @@ function main() {
     if (f.events.length) {
       tt.moveToEvent(f.events[0]);
       lanes.reveal(f.events);
-      cp?.choose(trace.traceId(f.events[f.events.length - 1]));
+      pendingTrace = f.events[f.events.length - 1];
+      cp?.chooseTraceOf(pendingTrace);
     }
   });
   fill(/** @type {HTMLElement} */ (document.getElementById("findings-count")), `(${findings.findings.length})`);
@@ -100,6 +105,11 @@ function main() {
     for (const tab of tabs) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
     for (const view of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-view]"))) {
       view.hidden = view.dataset.view !== name;
+    }
+    const build = lazy[name];
+    if (build) {
+      delete lazy[name];
+      build();
     }
     if (name === "lanes") lanes?.redraw();
   };
@@ -129,8 +139,11 @@ function main() {
     byId("zoom-out").addEventListener("click", () => lanes?.zoomTo(lanes.zoom / 1.5, lanes.x0 + (canvas.clientWidth - LABEL_W) / 2 / lanes.zoom, LABEL_W + (canvas.clientWidth - LABEL_W) / 2));
     byId("zoom-fit").addEventListener("click", () => lanes?.fit());
     byId("collapse").addEventListener("change", (ev) => lanes?.setCollapsed(/** @type {HTMLInputElement} */ (ev.target).checked));
-    new FlameView(byId("view-flame"), trace);
-    cp = new CriticalPath(byId("view-critical"), trace, (events) => { showTab("lanes"); lanes?.setPath(events); lanes?.reveal(events); });
+    lazy.flame = () => new FlameView(byId("view-flame"), trace);
+    lazy.critical = () => {
+      cp = new CriticalPath(byId("view-critical"), trace, (events) => { showTab("lanes"); lanes?.setPath(events); lanes?.reveal(events); });
+      if (pendingTrace >= 0) cp.chooseTraceOf(pendingTrace);
+    };
     lanes.fit();
     if (trace.n > 0) tt.moveTo(0);
   } else {

@@ -13,6 +13,10 @@
 const MAX_VARS = 40;
 /** Concurrent writes listed for a read. */
 const MAX_WRITES = 50;
+/** Writes of a variable looked at per step, latest first. */
+const SCAN_WRITES = 400;
+/** Writes looked at past the first one in the causal past, for other lanes' last writes. */
+const SCAN_OTHER_LANES = 64;
 
 class TimeTravel {
   /**
@@ -142,7 +146,7 @@ class TimeTravel {
     const t = this.t, e = t.order[s];
     const past = t.past(e);
     // Causal pasts of candidate writes cost a walk each: a budget per step.
-    let budget = Math.max(4, Math.floor(4e6 / Math.max(1, t.n)));
+    let budget = Math.max(1, Math.floor(2e6 / Math.max(1, t.n)));
     /** @type {{v: number, last: number[], racing: number[], resolved: boolean, latest: number}[]} */
     const rows = [];
     t.vars.forEach((v, i) => {
@@ -152,11 +156,11 @@ class TimeTravel {
       /** @type {number[]} */
       const racing = [];
       let extra = -1;
-      for (let scanned = 0; k >= 0 && scanned < 1000 && extra !== 0; k--, scanned++, extra--) {
+      for (let scanned = 0; k >= 0 && scanned < SCAN_WRITES && extra !== 0; k--, scanned++, extra--) {
         const w = v.writes[k];
         if (w === e || t.before(w, past, e)) {
           if (!perLane.has(t.lane[w])) perLane.set(t.lane[w], w);
-          if (extra < 0) extra = 200;
+          if (extra < 0) extra = SCAN_OTHER_LANES;
         } else racing.push(w);
       }
       if (!perLane.size && !racing.length) return;

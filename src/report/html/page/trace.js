@@ -122,6 +122,23 @@ class Trace {
   location(e) { return this.strings[this.data.events.location[e]]; }
   /** @param {number} e */
   traceId(e) { return this.strings[this.data.events.trace[e]]; }
+  /** The trace's string index (equal for events of one trace). @param {number} e */
+  traceOf(e) { return this.data.events.trace[e]; }
+
+  /**
+   * Traces by number of events, largest first, at most `max` of them (as
+   * string indexes).
+   * @param {number} max
+   * @returns {{trace: number, events: number}[]}
+   */
+  largestTraces(max) {
+    /** @type {Map<number, number>} */
+    const counts = new Map();
+    const col = this.data.events.trace;
+    for (let e = 0; e < this.n; e++) counts.set(col[e], (counts.get(col[e]) ?? 0) + 1);
+    return [...counts].map(([trace, events]) => ({ trace, events }))
+      .sort((a, b) => b.events - a.events || a.trace - b.trace).slice(0, max);
+  }
   /** @param {number} e @returns {string | null} */
   value(e) { const s = this.data.events.value[e]; return s ? this.strings[s - 1] : null; }
   /** @param {number} e @returns {any} */
