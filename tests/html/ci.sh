@@ -34,7 +34,12 @@ fi
 export CHROMIUM
 
 command -v node >/dev/null || { echo "tests/html: node is missing" >&2; exit 1; }
-DEPS=${HTML_TEST_DEPS:-$(mktemp -d)}
+if [ -n "${HTML_TEST_DEPS:-}" ]; then
+    DEPS=$HTML_TEST_DEPS
+else
+    DEPS=$(mktemp -d)
+    trap 'rm -rf "$DEPS"' EXIT
+fi
 if [ ! -d "$DEPS/node_modules/playwright-core" ] || [ ! -d "$DEPS/node_modules/typescript" ]; then
     npm install --prefix "$DEPS" --no-audit --no-fund --loglevel=error \
         "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION" >/dev/null

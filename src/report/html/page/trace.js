@@ -25,6 +25,19 @@
  * @property {string[]} omitted
  */
 
+/** Pasts and futures kept per direction. */
+const CLOCK_CACHE = 64;
+
+/**
+ * Keeps a result in a small least-recently-added cache. Callers must not
+ * change what they get back.
+ * @param {Map<number, Int32Array>} cache @param {number} key @param {Int32Array} value
+ */
+function remember(cache, key, value) {
+  if (cache.size >= CLOCK_CACHE) cache.delete(/** @type {number} */ (cache.keys().next().value));
+  cache.set(key, value);
+}
+
 const KIND = {
   ENTRY: 0, EXIT: 1, SPAWN: 2, AWAIT: 3, READ: 4, WRITE: 5, ACQUIRE: 6, RELEASE: 7,
   SEND: 8, RECEIVE: 9, HTTP_REQUEST: 10, HTTP_RESPONSE: 11, DB: 12, ERROR: 13, CUSTOM: 14,
@@ -69,6 +82,10 @@ class Trace {
   lockEvents = null;
   /** Children by parent (CSR, built when first asked). @type {{start: Int32Array, list: Int32Array} | null} */
   childIndex = null;
+  /** Recent causal pasts and futures (each a walk over the trace), by event. @type {Map<number, Int32Array>} */
+  pastCache = new Map();
+  /** @type {Map<number, Int32Array>} */
+  futureCache = new Map();
 
   /** @param {TraceData} d */
   constructor(d) {
@@ -415,6 +432,8 @@ class Trace {
    * @returns {Int32Array}
    */
   past(e) {
+    const cached = this.pastCache.get(e);
+    if (cached) return cached;
     const done = new Int32Array(this.laneCount).fill(-1);
     const todo = [e];
     while (todo.length) {
@@ -431,6 +450,7 @@ class Trace {
         }
       }
     }
+    remember(this.pastCache, e, done);
     return done;
   }
 
@@ -441,6 +461,8 @@ class Trace {
    * @returns {Int32Array}
    */
   future(e) {
+    const cached = this.futureCache.get(e);
+    if (cached) return cached;
     const first = new Int32Array(this.laneCount);
     for (let l = 0; l < this.laneCount; l++) first[l] = this.laneLength(l);
     const todo = [e];
@@ -458,6 +480,7 @@ class Trace {
         }
       }
     }
+    remember(this.futureCache, e, first);
     return first;
   }
 
