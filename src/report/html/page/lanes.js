@@ -7,7 +7,9 @@
 // text twin (`#lanes-status`) that names the selected and highlighted
 // events, for screen readers and tests.
 
-const LANE_H = 30;
+/** Lane height: roomy for a few lanes, tighter for many. */
+const LANE_H_FEW = 30;
+const LANE_H_MANY = 18;
 const TOP = 24;
 const LABEL_W = 200;
 
@@ -57,6 +59,9 @@ class LanesView {
     this.pending = false;
     /** @type {number[]} frame times of the last draws, in ms */
     this.frameTimes = [];
+    this.laneH = trace.laneCount > 16 ? LANE_H_MANY : LANE_H_FEW;
+    // Tall enough for every lane, up to most of the window.
+    canvas.style.height = `${Math.round(Math.max(200, Math.min(window.innerHeight * 0.7, TOP + trace.laneCount * this.laneH + 12)))}px`;
     this.installInput();
     new ResizeObserver(() => this.redraw()).observe(canvas);
   }
@@ -66,7 +71,7 @@ class LanesView {
   /** Rank to canvas x. @param {number} r */
   x(r) { return LABEL_W + (r - this.x0) * this.zoom; }
   /** Lane to canvas y (centre). @param {number} l */
-  y(l) { return TOP + l * LANE_H + LANE_H / 2 - this.y0; }
+  y(l) { return TOP + l * this.laneH + this.laneH / 2 - this.y0; }
 
   installInput() {
     const c = this.canvas;
@@ -105,7 +110,7 @@ class LanesView {
 
   /** @param {number} x0 @param {number} y0 */
   panTo(x0, y0) {
-    const maxY = Math.max(0, TOP + this.t.laneCount * LANE_H - this.canvas.clientHeight);
+    const maxY = Math.max(0, TOP + this.t.laneCount * this.laneH - this.canvas.clientHeight);
     this.x0 = x0;
     this.y0 = Math.min(Math.max(0, y0), maxY);
     this.redraw();
@@ -136,7 +141,7 @@ class LanesView {
     const mid = (lo + hi) / 2;
     const lanes = events.map((e) => this.t.lane[e]);
     const ly = (Math.min(...lanes) + Math.max(...lanes)) / 2;
-    this.panTo(mid - w / 2 / this.zoom, TOP + ly * LANE_H - this.canvas.clientHeight / 2 + LANE_H);
+    this.panTo(mid - w / 2 / this.zoom, TOP + ly * this.laneH - this.canvas.clientHeight / 2 + this.laneH);
   }
 
   /**
@@ -185,7 +190,7 @@ class LanesView {
   /** The event at canvas coordinates, or -1. @param {number} mx @param {number} my */
   hit(mx, my) {
     const t = this.t;
-    const l = Math.floor((my - TOP + this.y0) / LANE_H);
+    const l = Math.floor((my - TOP + this.y0) / this.laneH);
     if (l < 0 || l >= t.laneCount || mx < LABEL_W) return -1;
     const R = this.ranks;
     const r = this.x0 + (mx - LABEL_W) / this.zoom;
@@ -226,8 +231,8 @@ class LanesView {
     g.clearRect(0, 0, W, H);
     g.font = "12px system-ui, sans-serif";
     const r0 = this.x0 - 1, r1 = this.x0 + (W - LABEL_W) / this.zoom + 1;
-    const l0 = Math.max(0, Math.floor((this.y0 - TOP) / LANE_H));
-    const l1 = Math.min(t.laneCount - 1, Math.ceil((this.y0 + H - TOP) / LANE_H));
+    const l0 = Math.max(0, Math.floor((this.y0 - TOP) / this.laneH));
+    const l1 = Math.min(t.laneCount - 1, Math.ceil((this.y0 + H - TOP) / this.laneH));
 
     // Causal pasts of the highlighted events, as bands on each lane.
     const tints = ["rgba(66,153,225,0.16)", "rgba(237,137,54,0.18)"];
@@ -237,12 +242,17 @@ class LanesView {
         if (past[l] < 0) continue;
         const xa = Math.max(LABEL_W, this.x(R[t.at(l, 0)]) - 6);
         const xb = Math.min(W, this.x(R[t.at(l, past[l])]) + 6);
-        if (xb > xa) g.fillRect(xa, this.y(l) - LANE_H / 2 + 3 + k * 12, xb - xa, 12);
+        const band = (this.laneH - 6) / 2;
+        if (xb > xa) g.fillRect(xa, this.y(l) - this.laneH / 2 + 3 + k * band, xb - xa, band);
       }
     });
 
     // Lanes and their events; dense lanes as ticks, filled at once.
     const ticks = new Path2D();
+    /** Event dots by colour, one fill each. @type {Map<string, Path2D>} */
+    const nodes = new Map();
+    /** Collapsed runs: x, y, length. @type {[number, number, number][]} */
+    const runs = [];
     for (let l = l0; l <= l1; l++) {
       const y = this.y(l);
       g.strokeStyle = "#cbd5e0";
@@ -269,18 +279,29 @@ class LanesView {
         let run = 1;
         while (this.collapsed && p + 1 < pEnd && R[t.at(l, p + 1)] === R[e]) { p++; run++; }
         const x = this.x(R[e]);
-        g.fillStyle = kindColor(t.kind[e]);
-        g.beginPath();
         if (run > 1) {
-          g.roundRect(x - 9, y - 7, 18, 14, 4);
-          g.fill();
-          g.fillStyle = "#fff";
-          g.fillText(String(run), x - 6, y + 4);
-        } else {
-          g.arc(x, y, t.isError(e) ? 6 : 4.5, 0, Math.PI * 2);
-          g.fill();
+          runs.push([x, y, run]);
+          continue;
         }
+        const color = kindColor(t.kind[e]);
+        let dots = nodes.get(color);
+        if (!dots) { dots = new Path2D(); nodes.set(color, dots); }
+        const r = t.isError(e) ? 6 : 4.5;
+        dots.moveTo(x + r, y);
+        dots.arc(x, y, r, 0, Math.PI * 2);
       }
+    }
+    for (const [color, dots] of nodes) {
+      g.fillStyle = color;
+      g.fill(dots);
+    }
+    for (const [x, y, run] of runs) {
+      g.fillStyle = "#718096";
+      g.beginPath();
+      g.roundRect(x - 9, y - 7, 18, 14, 4);
+      g.fill();
+      g.fillStyle = "#fff";
+      g.fillText(String(run), x - 6, y + 4);
     }
 
     g.fillStyle = "#4a5568";
@@ -350,7 +371,7 @@ class LanesView {
       drawn++;
       const path = paths[kind] ?? paths[0];
       path.moveTo(xa, ya);
-      if (ya === yb) path.quadraticCurveTo((xa + xb) / 2, ya - LANE_H * 0.7, xb, yb);
+      if (ya === yb) path.quadraticCurveTo((xa + xb) / 2, ya - this.laneH * 0.7, xb, yb);
       else path.lineTo(xb, yb);
       if (arrows) {
         const ang = Math.atan2(yb - ya, xb - xa);
