@@ -264,7 +264,8 @@ class LanesView {
       const len = t.laneLength(l);
       let p = lowerBound(0, len, (q) => R[t.at(l, q)] >= r0);
       const pEnd = lowerBound(p, len, (q) => R[t.at(l, q)] > r1);
-      if (pEnd - p > (W - LABEL_W) / 2) {
+      // Dots closer than a few pixels overlap: ticks are cheaper and as clear.
+      if (pEnd - p > (W - LABEL_W) / 6) {
         // Denser than pixels: one tick per occupied column.
         for (let px = LABEL_W; px < W && p < pEnd; px += 2) {
           const rEnd = this.x0 + (px + 2 - LABEL_W) / this.zoom;
@@ -347,8 +348,9 @@ class LanesView {
   }
 
   /**
-   * Cross-lane (and backward) edges that span the view, at most 4000: one
-   * path per kind (one stroke each), with arrow heads when zoomed in.
+   * Cross-lane (and backward) edges that span the view, at most 4000 (1500
+   * zoomed out): one path per kind (one stroke each), with arrow heads when
+   * zoomed in.
    * @param {CanvasRenderingContext2D} g @param {number} r0 @param {number} r1 @param {number} W
    */
   drawEdges(g, r0, r1, W) {
@@ -358,7 +360,8 @@ class LanesView {
     const arrows = this.zoom >= 3;
     const hidden = this.hiddenKinds;
     let drawn = 0;
-    for (let i = 0; i < m && drawn < 4000; i++) {
+    const cap = arrows ? 4000 : 1500;
+    for (let i = 0; i < m && drawn < cap; i++) {
       const kind = t.edgeKind[i];
       if (hidden.size && hidden.has(kind)) continue;
       const a = t.edgeFrom[i], b = t.edgeTo[i];
@@ -382,9 +385,11 @@ class LanesView {
         head.closePath();
       }
     }
-    // Zoomed out, edges overlap: draw them fainter.
+    // Zoomed out, edges overlap: draw them fainter. One-pixel lines take
+    // the rasterizer's fast path (wider ones cost several times as much
+    // without a GPU).
     g.globalAlpha = arrows ? 1 : 0.35;
-    g.lineWidth = 1.3;
+    g.lineWidth = 1;
     paths.forEach((path, k) => {
       g.strokeStyle = EDGE_COLORS[k];
       g.stroke(path);
