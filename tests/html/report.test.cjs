@@ -247,7 +247,8 @@ const { hostileTrace } = require("./hostile.cjs");
 
 for (const bypassCSP of [false, true]) {
   test(`a hostile trace runs no script and fetches nothing${bypassCSP ? " (even without the CSP)" : ""}`, async () => {
-    const file = path.join(WORK, "hostile.jsonl");
+    // The file name is hostile too (as far as a file name can be: no "/").
+    const file = path.join(WORK, `hostile <svg onload=alert(1)> "onmouseover=alert(1)" <img src=x onerror=alert(1)>.jsonl`);
     fs.writeFileSync(file, hostileTrace());
     const { html, json } = reports("hostile", [file]);
     assert.ok(json.races.length >= 1 && json.errors.length >= 1, "the hostile trace has races and errors");
@@ -267,6 +268,7 @@ for (const bypassCSP of [false, true]) {
     // The payload is shown as text, and made no markup.
     const text = await page.evaluate(() => document.body.innerText);
     assert.ok(text.includes("</script><script>window.__pwned=1;alert(1)</script>"), "the payload is shown as text");
+    assert.ok(text.includes(path.basename(file)), "the hostile file name is shown as text");
     const markup = await page.evaluate(() => ({
       scripts: document.scripts.length,
       injected: document.querySelectorAll("img, svg, iframe, object, embed, a[href], [src], [style*='url']").length,
