@@ -12,6 +12,7 @@
 #   INPUT_FAIL_ON       race | error | anomaly | never | empty (causeway.toml or race)
 #   INPUT_SARIF         path of a SARIF report to write, or empty
 #   INPUT_JUNIT         path of a JUnit XML report to write, or empty
+#   INPUT_HTML          path of an HTML report to write, or empty
 #   INPUT_JOB_SUMMARY   true | false: append a Markdown summary to
 #                       $GITHUB_STEP_SUMMARY
 #   INPUT_REPLAY_TESTS  FRAMEWORK:DIR (pytest or jest) to generate replay tests
@@ -60,7 +61,8 @@ esac
 
 sarif=${INPUT_SARIF:-}
 junit=${INPUT_JUNIT:-}
-for path in "$sarif" "$junit"; do
+html=${INPUT_HTML:-}
+for path in "$sarif" "$junit" "$html"; do
     if has_newline "$path"; then
         fail "a report path cannot contain a line break"
     fi
@@ -137,6 +139,10 @@ fi
 if [ -n "$junit" ]; then
     mkdir -p -- "$(dirname -- "$junit")"
     cmd+=(--output "junit=$junit")
+fi
+if [ -n "$html" ]; then
+    mkdir -p -- "$(dirname -- "$html")"
+    cmd+=(--output "html=$html")
 fi
 if [ "$job_summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     cmd+=(--output "markdown=$work/summary.md")

@@ -291,7 +291,11 @@ fn parse_output(value: &str) -> Result<OutputSpec, String> {
         Some((name, _))
             if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
         {
-            let formats: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            let formats: Vec<&str> = Format::ALL
+                .iter()
+                .chain(&[Format::Html])
+                .map(|f| f.name())
+                .collect();
             return Err(format!(
                 "unknown format `{name}` (formats: {}); a file name with `=` can be given as ./{value}",
                 formats.join(", ")

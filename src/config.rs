@@ -293,19 +293,23 @@ impl Config {
             Some(Setting::Off) | None => code.info().default_level,
         });
         if !self.redact.is_empty() {
-            report.visit_input_strings(&mut |text: &mut String| {
-                for regex in &self.redact {
-                    if regex.is_match(text) {
-                        *text = regex
-                            .replace_all(text, regex::NoExpand("[redacted]"))
-                            .into_owned();
-                    }
-                }
-            });
+            report.visit_input_strings(&mut |text: &mut String| self.redact(text));
         }
         // Sites come from the findings as they now are: kept, redacted and
         // judged with this config's third-party list.
         report.regroup_sites();
+    }
+
+    /// Replaces what the `redact` patterns match in a string of the input
+    /// with `[redacted]`.
+    pub fn redact(&self, text: &mut String) {
+        for regex in &self.redact {
+            if regex.is_match(text) {
+                *text = regex
+                    .replace_all(text, regex::NoExpand("[redacted]"))
+                    .into_owned();
+            }
+        }
     }
 }
 

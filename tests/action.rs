@@ -61,6 +61,7 @@ fn action_inputs_reach_scripts_only_through_the_environment() {
         [
             "args",
             "fail-on",
+            "html",
             "job-summary",
             "junit",
             "replay-tests",
@@ -286,6 +287,7 @@ fn the_action_passes_a_clean_trace() {
         ("args", "--color never"),
         ("sarif", SARIF_PATH),
         ("junit", "reports/junit $(touch pwned-junit).xml"),
+        ("html", "reports/html $(touch pwned-html).html"),
     ]);
     assert_eq!(step.code(), 0, "{}", step.log());
     assert_eq!(step.out("exit-code"), "0");
@@ -299,6 +301,9 @@ fn the_action_passes_a_clean_trace() {
             .join("reports/junit $(touch pwned-junit).xml")
             .is_file()
     );
+    let html =
+        std::fs::read_to_string(ws.path().join("reports/html $(touch pwned-html).html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(
         step.summary.starts_with("## Causeway: ✅"),
         "{}",

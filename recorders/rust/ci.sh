@@ -22,7 +22,7 @@ nice_cargo clippy --locked -p causeway-recorder --lib --features tokio,tracing -
 RUSTDOCFLAGS="-D warnings" nice_cargo doc --locked -p causeway-recorder --all-features --no-deps
 
 if [ -z "${CAUSEWAY_BIN:-}" ]; then
-  nice_cargo build --locked -p causeway --bin causeway
+  nice_cargo build --locked -p causeway-debugger --bin causeway
   CAUSEWAY_BIN="$PWD/target/debug/causeway"
 fi
 export CAUSEWAY_BIN

@@ -173,7 +173,8 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
     };
     let mut done = pipeline::run(&job)?;
     let render_start = std::time::Instant::now();
-    outputs.write(&done.report, stdout)?;
+    let redact = |text: &mut String| done.config.redact(text);
+    outputs.write(&done.report, Some(&done.rec), &redact, stdout)?;
     done.timings.0.push(("render", render_start.elapsed()));
 
     let report = &done.report;
@@ -202,7 +203,12 @@ fn report(args: ReportArgs, stdout: &mut dyn Write) -> Result<Outcome, AppError>
             source,
         })?;
     let report = Report::from_json(&text, &shown)?;
-    Outputs::open(&args.report)?.write(&report, stdout)?;
+    Outputs::open(&args.report)?.write(
+        &report,
+        None,
+        &crate::report::html::no_redaction,
+        stdout,
+    )?;
     Ok(Outcome {
         exit_code: if report.summary.failing > 0 {
             exit_code::FINDINGS

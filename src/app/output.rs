@@ -4,7 +4,8 @@
 
 use super::AppError;
 use crate::cli::{ColorChoice, OutputArgs};
-use crate::report::{Format, Report};
+use crate::model::Recording;
+use crate::report::{Format, Render, Report, html};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
@@ -59,21 +60,33 @@ impl Outputs {
 
     /// Renders the report into every destination. Colour goes to standard
     /// output only, and to a file only when its format came from
-    /// `--format` with `--color always`.
-    pub fn write(self, report: &Report, stdout: &mut dyn Write) -> Result<(), AppError> {
+    /// `--format` with `--color always`. The HTML page also draws the
+    /// recording, when there is one, with the config's redaction.
+    pub fn write(
+        self,
+        report: &Report,
+        recording: Option<&Recording>,
+        redact: &dyn Fn(&mut String),
+        stdout: &mut dyn Write,
+    ) -> Result<(), AppError> {
+        let renderer = |format: Format, color: bool| -> Box<dyn Render + '_> {
+            match recording {
+                Some(rec) => html::renderer(format, color, rec, redact),
+                None => format.renderer(color),
+            }
+        };
         for (format, colourable, path, mut file) in self.files {
             let output_error = |source| AppError::Output {
                 path: path.clone(),
                 source,
             };
-            format
-                .renderer(self.color && colourable)
+            renderer(format, self.color && colourable)
                 .render(report, &mut file)
                 .map_err(output_error)?;
             file.flush().map_err(output_error)?;
         }
         if let Some(format) = self.stdout {
-            format.renderer(self.color).render(report, stdout)?;
+            renderer(format, self.color).render(report, stdout)?;
             stdout.flush()?;
         }
         Ok(())

@@ -58,6 +58,9 @@ pub struct Done {
     /// Settled: every finding's `fails` is decided.
     pub report: Report,
     pub timings: Timings,
+    /// The config the report was judged by (its redaction applies to
+    /// whatever else a command shows of the recording).
+    pub config: Config,
 }
 
 impl Job {
@@ -137,6 +140,7 @@ pub fn run(job: &Job) -> Result<Done, AppError> {
         analysis,
         report,
         timings,
+        config,
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod escape;
 mod github;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -42,10 +43,14 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands: one annotation per finding.
     Github,
+    /// One self-contained HTML page: findings, lanes, time travel and
+    /// flamegraphs (docs/html-report.md).
+    Html,
 }
 
 impl Format {
-    /// Every format, in the order of `--help`.
+    /// Every format rendered from the report alone, in the order of
+    /// `--help` (`html` also reads the recording: see [`html::renderer`]).
     pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
@@ -64,6 +69,10 @@ impl Format {
             Format::Junit => Box::new(JunitRenderer),
             Format::Markdown => Box::new(MarkdownRenderer),
             Format::Github => Box::new(GithubRenderer),
+            Format::Html => Box::new(html::HtmlRenderer {
+                recording: None,
+                redact: &html::no_redaction,
+            }),
         }
     }
 
@@ -76,11 +85,15 @@ impl Format {
             Format::Junit => "junit",
             Format::Markdown => "markdown",
             Format::Github => "github",
+            Format::Html => "html",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == name)
+        Format::ALL
+            .into_iter()
+            .chain([Format::Html])
+            .find(|f| f.name() == name)
     }
 }
 
