@@ -123,15 +123,9 @@ impl InputFormat {
     /// The foreign format this names; `None` for Causeway's own and for
     /// `auto`, which [`ImportOptions::foreign_format`] resolves first.
     pub fn foreign(self) -> Option<Foreign> {
-        match self {
-            InputFormat::Auto | InputFormat::Causeway => None,
-            InputFormat::Otlp => Some(Foreign::Otlp),
-            InputFormat::Jaeger => Some(Foreign::Jaeger),
-            InputFormat::Zipkin => Some(Foreign::Zipkin),
-            InputFormat::Chrome => Some(Foreign::Chrome),
-            InputFormat::Std => Some(Foreign::Std),
-            InputFormat::Shiviz => Some(Foreign::Shiviz),
-        }
+        Foreign::ALL
+            .into_iter()
+            .find(|&format| InputFormat::from(format) == self)
     }
 }
 
