@@ -227,6 +227,11 @@ pub struct AnalyzeArgs {
     /// against the trace itself.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
+    /// The project root: code locations under it are shown relative to it,
+    /// in every format [default: the git repository around the working
+    /// directory, else the working directory].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Seed of the isolation forest [default: `seed` in causeway.toml, else
     /// a fixed one]; the same input and seed give the same report.
     #[arg(long, value_name = "N")]

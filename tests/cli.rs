@@ -971,3 +971,39 @@ fn completions_and_man_pages_cover_every_subcommand() {
         assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
     }
 }
+
+#[test]
+fn absolute_locations_under_the_root_are_shown_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    let file = root.join("app/cart.py");
+    let mut trace = String::new();
+    for (n, thread) in ["t1", "t2"].iter().enumerate() {
+        trace.push_str(&format!(
+            "{{\"id\":\"e{n}\",\"trace_id\":\"t\",\"timestamp\":\"2026-11-26T10:00:00Z\",\"kind\":\"state_write\",\"metadata\":{{\"thread\":\"{thread}\",\"variable\":\"cart.total\",\"file\":\"{}\",\"line\":{}}}}}\n",
+            file.display(),
+            10 + n
+        ));
+    }
+    let path = temp_file(dir.path(), "abs.jsonl", trace.as_bytes());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["analyze", path.to_str().unwrap(), "--format", "sarif"];
+        args.extend_from_slice(extra);
+        let out = causeway(&args);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let sarif: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            .clone()
+    };
+    let given = run(&["--root", root.to_str().unwrap()]);
+    assert_eq!(given["uri"], "app/cart.py");
+    assert_eq!(given["uriBaseId"], "%SRCROOT%");
+    // Outside the root the path stays absolute (a file:// URI).
+    let elsewhere = run(&["--root", dir.path().join("other").to_str().unwrap()]);
+    assert!(
+        elsewhere["uri"].as_str().unwrap().starts_with("file:///"),
+        "{elsewhere}"
+    );
+    assert!(elsewhere.get("uriBaseId").is_none());
+}

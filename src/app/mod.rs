@@ -170,6 +170,10 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
             model: args.model.clone(),
             seed: args.seed,
         }),
+        root: Some(match &args.root {
+            Some(root) => root.clone(),
+            None => crate::report::default_root(&std::env::current_dir()?),
+        }),
     };
     let mut done = pipeline::run(&job)?;
     let render_start = std::time::Instant::now();

@@ -40,6 +40,9 @@ pub struct Job {
     pub write_baseline: Option<PathBuf>,
     /// The anomaly layer, or `None` to skip it.
     pub anomalies: Option<AnomalyOptions>,
+    /// The project root: code locations under it are shown relative to it.
+    /// `None` leaves every location as recorded.
+    pub root: Option<PathBuf>,
 }
 
 /// How to run the anomaly layer.
@@ -75,6 +78,7 @@ impl Job {
             baseline: None,
             write_baseline: None,
             anomalies: None,
+            root: None,
         }
     }
 }
@@ -122,6 +126,10 @@ pub fn run(job: &Job) -> Result<Done, AppError> {
     let mut analysis = analysis::analyze(&rec, settings.as_ref());
     timings.0.append(&mut analysis.timings.0);
     let mut report = timings.time("report", || Report::build(&rec, &analysis));
+    if let Some(root) = &job.root {
+        // Before the config, so that its globs see the paths as shown.
+        report.relativize_locations(&std::path::absolute(root)?.to_string_lossy());
+    }
     config.apply(&mut report);
     if let Some((baseline, shown)) = &baseline {
         baseline.compare(&mut report, shown);

@@ -155,8 +155,13 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    /// `%SRCROOT%` for a relative URI: the project root, which code
+    /// scanning takes to be the repository's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -502,8 +507,10 @@ fn physical(file: &str, line: u64) -> Location {
     Location {
         id: None,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: artifact_uri(file),
+            artifact_location: {
+                let uri = artifact_uri(file);
+                let uri_base_id = (!uri.starts_with("file:")).then_some("%SRCROOT%");
+                ArtifactLocation { uri, uri_base_id }
             },
             region: Region { start_line: line },
         },

@@ -7,10 +7,12 @@
 
 mod build;
 mod fingerprint;
+mod paths;
 mod redact;
 mod sites;
 mod wire;
 
+pub use paths::default_root;
 pub use sites::{DEFAULT_THIRD_PARTY, RaceSite, is_third_party};
 pub use wire::ReadError;
 
