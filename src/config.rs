@@ -89,6 +89,8 @@ struct SeverityTable {
     data_race: Option<Setting>,
     error: Option<Setting>,
     exception: Option<Setting>,
+    #[serde(rename = "caught-exception")]
+    caught_exception: Option<Setting>,
     #[serde(rename = "outlier-call")]
     outlier_call: Option<Setting>,
     #[serde(rename = "outlier-trace")]
@@ -117,6 +119,7 @@ impl SeverityTable {
             "data-race" => self.data_race,
             "error" => self.error,
             "exception" => self.exception,
+            "caught-exception" => self.caught_exception,
             "outlier-call" => self.outlier_call,
             "outlier-trace" => self.outlier_trace,
             "latency-drift" => self.latency_drift,

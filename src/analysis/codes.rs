@@ -113,6 +113,16 @@ pub static RAISED_EXCEPTION: CodeInfo = CodeInfo {
     help: ERROR_HELP,
 };
 
+pub static CAUGHT_EXCEPTION: CodeInfo = CodeInfo {
+    code: "caught-exception",
+    name: "CaughtException",
+    rank: FailOn::Error,
+    default_level: Level::Note,
+    title: "A function raised an exception that a caller in the program's own code handled.",
+    description: "A `function_exit` that carries an exception, which a caller then handled: the nearest caller whose call returned normally is in the program's own code. Exceptions are often control flow (a cache miss, the end of an iteration), so this is a note, not an error. An exception raised and handled inside third-party code (site-packages, node_modules, the standard library) is not reported at all; one that escapes to its thread's root is an `exception`.",
+    help: "nothing to do if handling it there is intended; `[severity] caught-exception = \"off\"` in causeway.toml leaves these out",
+};
+
 pub static OUTLIER_CALL: CodeInfo = CodeInfo {
     code: "outlier-call",
     name: "OutlierCall",
@@ -221,6 +231,7 @@ pub enum Code {
     DataRace,
     RecordedError,
     RaisedException,
+    CaughtException,
     OutlierCall,
     OutlierTrace,
     LatencyDrift,
@@ -239,10 +250,11 @@ pub enum Code {
 impl Code {
     /// Every built-in code, in the order rules are listed (SARIF `rules`,
     /// docs).
-    pub const BUILTIN: [Code; 13] = [
+    pub const BUILTIN: [Code; 14] = [
         Code::DataRace,
         Code::RecordedError,
         Code::RaisedException,
+        Code::CaughtException,
         Code::OutlierCall,
         Code::OutlierTrace,
         Code::LatencyDrift,
@@ -261,6 +273,7 @@ impl Code {
             Code::DataRace => &DATA_RACE,
             Code::RecordedError => &RECORDED_ERROR,
             Code::RaisedException => &RAISED_EXCEPTION,
+            Code::CaughtException => &CAUGHT_EXCEPTION,
             Code::OutlierCall => &OUTLIER_CALL,
             Code::OutlierTrace => &OUTLIER_TRACE,
             Code::LatencyDrift => &LATENCY_DRIFT,

@@ -9,7 +9,9 @@
 //! consequence of the race and the report says so.
 
 use super::race::{RaceReport, VariableKey};
+use crate::graph::calls::Calls;
 use crate::graph::{Edge, TraceGraph};
+use crate::model::third_party::is_third_party;
 use crate::model::{EventIdx, EventKind, Recording, Sym};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -26,6 +28,10 @@ pub struct ErrorChain {
     /// Reads in the error's causal past whose value came from a racing write,
     /// nearest to the error first, one per variable.
     pub racy_reads: Vec<RacyRead>,
+    /// For a raised exception that a caller handled (its call returned
+    /// normally): that call's entry. `None` for an `error` event and for an
+    /// exception that escaped to its thread's root.
+    pub caught_in: Option<EventIdx>,
 }
 
 /// A read that saw a racing write.
@@ -44,18 +50,67 @@ pub fn explain(rec: &Recording, edges: &[Edge], races: &RaceReport) -> Vec<Error
     if errors.is_empty() {
         return Vec::new();
     }
-    let graphs = graphs_of_traces_with_suspect_reads(rec, edges, races, &errors);
+    let catches = Catches::new(rec, &errors);
+    // Control flow inside a library (a cache miss's `KeyError` raised and
+    // caught in cachetools, a `StopIteration`) is not a failure at all.
+    let errors: Vec<(EventIdx, Option<EventIdx>)> = errors
+        .into_iter()
+        .map(|error| (error, catches.catcher(rec, error)))
+        .filter(|&(error, caught_in)| {
+            caught_in.is_none_or(|catcher| {
+                !(is_third_party(rec.location(error), &[])
+                    && is_third_party(rec.location(catcher), &[]))
+            })
+        })
+        .collect();
+    let only_errors: Vec<EventIdx> = errors.iter().map(|e| e.0).collect();
+    let graphs = graphs_of_traces_with_suspect_reads(rec, edges, races, &only_errors);
     errors
         .par_iter()
-        .map(|&error| ErrorChain {
+        .map(|&(error, caught_in)| ErrorChain {
             error,
             chain: rec.parent_chain(error),
             racy_reads: graphs
                 .get(&rec.event(error).trace)
                 .map(|(graph, suspects)| racy_reads(rec, graph, races, suspects, error))
                 .unwrap_or_default(),
+            caught_in,
         })
         .collect()
+}
+
+/// Where raised exceptions ended: the calls of the recording, built only
+/// when something raised.
+struct Catches(Option<Calls>);
+
+impl Catches {
+    fn new(rec: &Recording, errors: &[EventIdx]) -> Catches {
+        let raised = errors
+            .iter()
+            .any(|&e| rec.event(e).kind == EventKind::FunctionExit);
+        Catches(raised.then(|| Calls::build(rec)))
+    }
+
+    /// The entry of the call that handled an exception raised at `error`
+    /// (the nearest caller that returned normally), or `None` when it
+    /// escaped to its thread's root, when the caller's exit was never
+    /// recorded, or for an `error` event.
+    fn catcher(&self, rec: &Recording, error: EventIdx) -> Option<EventIdx> {
+        let calls = self.0.as_ref()?;
+        if rec.event(error).kind != EventKind::FunctionExit {
+            return None;
+        }
+        let mut call = calls.owner(error)?;
+        for _ in 0..calls.len() {
+            let caller = calls.get(calls.get(call).caller?);
+            let exit = caller.exit?;
+            if !rec.event(exit).flags.exception {
+                return Some(caller.entry);
+            }
+            call = calls.owner(exit)?;
+        }
+        None
+    }
 }
 
 /// Whether a read's value came from a racing write: the read raced with the
@@ -243,5 +298,62 @@ mod tests {
             .map(|i| rec.id_str(i))
             .collect();
         assert_eq!(listed, ["inner-exit"]);
+    }
+
+    /// `outer` (in `outer_file`) calls `inner` (in `inner_file`), which
+    /// raises; `outer` returns normally (handles it) or raises too.
+    fn fate_of(inner_file: &str, outer_file: &str, outer_raises: bool) -> Vec<(String, bool)> {
+        let entry = |id: &str, parent: Option<&str>, file: &str, line: u32| {
+            let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+            format!(
+                r#"{{"id":"{id}","trace_id":"t","parent_id":{parent},"timestamp":"2026-11-26T10:00:0{line}Z","kind":"function_entry","metadata":{{"function":"f_{id}","file":"{file}","line":{line}}}}}"#
+            )
+        };
+        let exit = |id: &str, parent: &str, file: &str, line: u32, raises: bool| {
+            let exception = if raises {
+                r#","exception":{"type":"KeyError","message":"k"}"#
+            } else {
+                ""
+            };
+            format!(
+                r#"{{"id":"{id}","trace_id":"t","parent_id":"{parent}","timestamp":"2026-11-26T10:00:0{line}Z","kind":"function_exit","metadata":{{"file":"{file}","line":{line}{exception}}}}}"#
+            )
+        };
+        let lines = [
+            entry("outer", None, outer_file, 1),
+            entry("inner", Some("outer"), inner_file, 2),
+            exit("inner-exit", "inner", inner_file, 3, true),
+            exit("outer-exit", "outer", outer_file, 4, outer_raises),
+        ];
+        let rec =
+            crate::ingest::load_bytes(vec![("t.jsonl".into(), lines.join("\n").into_bytes())])
+                .unwrap();
+        let races = super::RaceReport::default();
+        super::explain(&rec, &[], &races)
+            .into_iter()
+            .map(|e| (rec.id_str(e.error).to_string(), e.caught_in.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn exceptions_that_are_control_flow_are_told_from_failures() {
+        let lib = "/venv/lib/python3.11/site-packages/cachetools/__init__.py";
+        // Raised and handled inside the library: not a failure at all.
+        assert_eq!(fate_of(lib, lib, false), []);
+        // Handled in the user's code: reported, as caught.
+        assert_eq!(
+            fate_of(lib, "app/cache.py", false),
+            [("inner-exit".to_string(), true)]
+        );
+        assert_eq!(
+            fate_of("app/a.py", "app/b.py", false),
+            [("inner-exit".to_string(), true)]
+        );
+        // Escaping to the root: a failure, wherever it was raised.
+        assert_eq!(fate_of(lib, lib, true), [("inner-exit".to_string(), false)]);
+        assert_eq!(
+            fate_of("app/a.py", "app/b.py", true),
+            [("inner-exit".to_string(), false)]
+        );
     }
 }

@@ -9,6 +9,7 @@ mod diagnostic;
 mod ids;
 mod intern;
 mod kind;
+pub mod third_party;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use ids::{EventIds, id_key};

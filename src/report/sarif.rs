@@ -356,7 +356,7 @@ fn error_parts(head: &Head, error: &ErrorReport) -> Parts {
         Some(t) if *t != error.message => format!("{t}: {}", error.message),
         _ => error.message.clone(),
     };
-    let mut message = if head.code == Code::RaisedException {
+    let mut message = if matches!(head.code, Code::RaisedException | Code::CaughtException) {
         format!("Raised {what}")
     } else {
         format!("Error {what}")

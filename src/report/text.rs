@@ -168,6 +168,14 @@ impl TextRenderer {
             p(&error.trace_id)
         )?;
         self.chain(out, "chain", &error.steps)?;
+        if let Some(catcher) = &error.caught_in {
+            writeln!(
+                out,
+                "   {:<12} {}",
+                self.paint(DIM, "caught in"),
+                p(catcher)
+            )?;
+        }
         for read in &error.racy_reads {
             writeln!(
                 out,

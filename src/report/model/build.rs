@@ -63,10 +63,10 @@ impl Report {
         });
         let errors = analysis.errors.iter().map(|e| {
             let (code, body) = error_report(rec, &details, e);
-            let help = if body.racy_reads.is_empty() {
-                ERROR_HELP
-            } else {
-                RACY_ERROR_HELP
+            let help = match (code, body.racy_reads.is_empty()) {
+                (Code::CaughtException, true) => code.info().help,
+                (_, true) => ERROR_HELP,
+                (_, false) => RACY_ERROR_HELP,
             };
             Finding::new(
                 code,
@@ -211,10 +211,10 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> (
         .rev()
         .find_map(|&i| rec.event(i).function)
         .map(|f| rec.str(f).to_string());
-    let code = if event.kind == EventKind::Error {
-        Code::RecordedError
-    } else {
-        Code::RaisedException
+    let code = match (event.kind, explained.caught_in) {
+        (EventKind::Error, _) => Code::RecordedError,
+        (_, Some(_)) => Code::CaughtException,
+        (_, None) => Code::RaisedException,
     };
     let body = ErrorReport {
         event_id: rec.id_str(idx).to_string(),
@@ -231,6 +231,10 @@ fn error_report(rec: &Recording, details: &Details, explained: &ErrorChain) -> (
         chain: ids(rec, &explained.chain),
         steps: steps(rec, details, &explained.chain),
         racy_reads,
+        caught_in: explained.caught_in.map(|entry| {
+            let function = rec.event(entry).function.map_or("", |f| rec.str(f));
+            format!("{function} at {}", rec.location(entry))
+        }),
     };
     (code, body)
 }

@@ -12,8 +12,9 @@ mod redact;
 mod sites;
 mod wire;
 
+pub use crate::model::third_party::{DEFAULT_THIRD_PARTY, is_third_party};
 pub use paths::default_root;
-pub use sites::{DEFAULT_THIRD_PARTY, RaceSite, is_third_party};
+pub use sites::RaceSite;
 pub use wire::ReadError;
 
 use crate::analysis::codes::{Code, FailOn, Level};
@@ -186,10 +187,10 @@ impl Finding {
                     Some(t) if *t != e.message => format!("{t}: {}", e.message),
                     _ => e.message.clone(),
                 };
-                let verb = if head.code == Code::RaisedException {
-                    "raised"
-                } else {
-                    "error"
+                let verb = match head.code {
+                    Code::RaisedException => "raised",
+                    Code::CaughtException => "raised and caught",
+                    _ => "error",
                 };
                 head.title = format!("{verb} at {}: {what}", e.location);
                 head.locations = vec![e.location.clone()];
@@ -317,6 +318,10 @@ pub struct ErrorReport {
     pub steps: Vec<Step>,
     /// Values in the error's causal past that came from racing writes.
     pub racy_reads: Vec<RacyReadReport>,
+    /// For a `caught-exception`: the call that handled it (`function at
+    /// file:line`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caught_in: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

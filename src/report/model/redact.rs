@@ -64,6 +64,7 @@ impl Finding {
                 anomaly.function.iter_mut().for_each(&mut *f);
             }
             Body::Error(error) => {
+                error.caught_in.iter_mut().for_each(&mut *f);
                 f(&mut error.event_id);
                 f(&mut error.trace_id);
                 error.error_type.iter_mut().for_each(&mut *f);

@@ -13,21 +13,9 @@
 use super::fingerprint::{fnv1a, stable_place};
 use super::{Access, BaselineState, Body, Finding, Race, split_location};
 use crate::analysis::codes::{Code, Level};
+use crate::model::third_party::is_third_party;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Path fragments that mark third-party code, before causeway.toml's own.
-pub const DEFAULT_THIRD_PARTY: &[&str] = &[
-    "site-packages/",
-    "dist-packages/",
-    "node_modules/",
-    "/lib/python3",
-    "<frozen ",
-    "node:internal/",
-    ".cargo/registry/",
-    "/rustc/",
-    "/rustlib/src/",
-];
 
 /// One pair of code locations where variables race.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,13 +44,6 @@ pub struct RaceSite {
     /// The site's groups: indices into [`super::Report::findings`].
     #[serde(skip)]
     pub races: Vec<usize>,
-}
-
-/// Whether a location or path is in third-party code.
-pub fn is_third_party(location: &str, third_party: &[String]) -> bool {
-    let path = location.replace('\\', "/");
-    DEFAULT_THIRD_PARTY.iter().any(|p| path.contains(p))
-        || third_party.iter().any(|p| path.contains(p.as_str()))
 }
 
 /// The sites of the race findings, in the order of their first group.

@@ -11,6 +11,7 @@
 use crate::analysis::anomaly::{Context, Detection, Detector, capped};
 use crate::analysis::codes::Code;
 use crate::ingest::metadata::read_metadata;
+use crate::model::third_party::is_third_party;
 use crate::model::{EventIdx, EventKind, Sym};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -55,6 +56,12 @@ impl Detector for SwallowedException {
                 continue;
             };
             if rec.event(caller_exit).flags.exception || recorded_error[caller_id.index()] {
+                continue;
+            }
+            // Raised and handled inside a library: its own control flow.
+            if is_third_party(rec.location(exit), &[])
+                && is_third_party(rec.location(caller.entry), &[])
+            {
                 continue;
             }
             by_place
