@@ -81,6 +81,12 @@ pub struct CodeInfo {
 
 pub const RACE_HELP: &str = "neither access happens before the other: protect both with the same lock, or order them with a message, a spawn or an await; if the variable is meant to be shared without a lock, make the writes atomic";
 pub const ERROR_HELP: &str = "follow the chain from its root; where a racing write is named, fix that race first and record again";
+/// For an error with no racing write in its past, in a recording that has
+/// shared-state accesses (so races were checked).
+pub const RACE_FREE_ERROR_HELP: &str = "no racing write is in this error's causal past: follow the chain from its root to the first step that went wrong";
+/// For an error in a recording without shared-state accesses, where no
+/// race could have been seen.
+pub const STATELESS_ERROR_HELP: &str = "follow the chain from its root to the first step that went wrong; this recording has no shared-state reads or writes, so it cannot tell whether a race was behind it";
 pub const RACY_ERROR_HELP: &str = "this error depends on a value written by a racing write: fix the race named above, then record the run again";
 
 pub static DATA_RACE: CodeInfo = CodeInfo {

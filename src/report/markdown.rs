@@ -9,6 +9,7 @@
 //! table are listed, the rest counted, and chains are shortened as in the
 //! text report.
 
+use super::chain::{self, Shown};
 use super::escape::{html, markdown as md};
 use super::{Access, BaselineState, Body, ErrorReport, Head, Level, Race, Render, Report, Step};
 use std::io::{self, Write};
@@ -17,8 +18,6 @@ use std::io::{self, Write};
 pub(super) const MAX_DETAILED: usize = 100;
 /// Input problems listed before the rest are counted.
 const MAX_DIAGNOSTICS: usize = 20;
-/// Chains longer than this show their two ends only.
-const MAX_CHAIN_STEPS: usize = 8;
 
 pub struct MarkdownRenderer;
 
@@ -330,18 +329,15 @@ fn error_details(out: &mut dyn Write, head: &Head, error: &ErrorReport) -> io::R
     writeln!(out)
 }
 
+/// The chain on one line, each frame with its code location.
 fn chain(steps: &[Step]) -> String {
-    let labels: Vec<String> = steps.iter().map(|s| md(&s.label)).collect();
-    if labels.len() > MAX_CHAIN_STEPS {
-        let head = &labels[..MAX_CHAIN_STEPS / 2];
-        let tail = &labels[labels.len() - MAX_CHAIN_STEPS / 2..];
-        format!(
-            "{} → … {} more … → {}",
-            head.join(" → "),
-            labels.len() - MAX_CHAIN_STEPS,
-            tail.join(" → ")
-        )
-    } else {
-        labels.join(" → ")
-    }
+    let frames: Vec<String> = chain::shown(steps)
+        .iter()
+        .map(|line| match line {
+            Shown::Frame(label, None) => md(label),
+            Shown::Frame(label, Some(location)) => format!("{} ({})", md(label), md(location)),
+            Shown::Elided(n) => format!("… {n} more …"),
+        })
+        .collect();
+    frames.join(" → ")
 }

@@ -2,6 +2,7 @@
 //! file per output format. Renderers are pure functions of the report: they
 //! write to what they are given and read no clock, environment or file.
 
+mod chain;
 mod escape;
 mod github;
 pub mod html;

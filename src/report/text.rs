@@ -3,6 +3,7 @@
 //! racing writes behind it, a `help:` line per finding, the input problems,
 //! and a summary line. ANSI colour only when asked for.
 
+use super::chain::{self, Shown};
 use super::{
     Access, Anomaly, BaselineState, Body, DiagnosticEntry, ErrorReport, Finding, Head, Level, Race,
     Render, Report, Step, printable as p,
@@ -12,8 +13,6 @@ use std::io::{self, Write};
 
 /// How many input diagnostics are listed before the rest are counted.
 const MAX_LISTED_DIAGNOSTICS: usize = 20;
-/// Chains longer than this show their two ends only.
-const MAX_CHAIN_STEPS: usize = 8;
 
 pub struct TextRenderer {
     pub color: bool,
@@ -127,24 +126,30 @@ impl TextRenderer {
         self.chain(out, "chain", &access.steps)
     }
 
+    /// The chain one frame a line, each with where it is in the code.
     fn chain(&self, out: &mut dyn Write, title: &str, steps: &[Step]) -> io::Result<()> {
         if steps.len() <= 1 {
             return Ok(());
         }
-        let labels: Vec<String> = steps.iter().map(|s| p(&s.label).into_owned()).collect();
-        let shown = if labels.len() > MAX_CHAIN_STEPS {
-            let head = &labels[..MAX_CHAIN_STEPS / 2];
-            let tail = &labels[labels.len() - MAX_CHAIN_STEPS / 2..];
-            let skipped = labels.len() - MAX_CHAIN_STEPS;
-            format!(
-                "{} -> ... {skipped} more ... -> {}",
-                head.join(" -> "),
-                tail.join(" -> ")
-            )
-        } else {
-            labels.join(" -> ")
-        };
-        writeln!(out, "   {:<12} {}", self.paint(DIM, title), shown)
+        for (i, line) in chain::shown(steps).iter().enumerate() {
+            let lead = if i == 0 {
+                format!("{:<12}", self.paint(DIM, title))
+            } else {
+                format!("{:<12}", "")
+            };
+            let arrow = if i == 0 { "" } else { "-> " };
+            match line {
+                Shown::Frame(label, None) => writeln!(out, "   {lead} {arrow}{}", p(label))?,
+                Shown::Frame(label, Some(location)) => writeln!(
+                    out,
+                    "   {lead} {arrow}{}  {}",
+                    p(label),
+                    self.paint(DIM, &p(location))
+                )?,
+                Shown::Elided(n) => writeln!(out, "   {lead} {arrow}... {n} more ...")?,
+            }
+        }
+        Ok(())
     }
 
     fn error(&self, out: &mut dyn Write, head: &Head, error: &ErrorReport) -> io::Result<()> {

@@ -9,7 +9,9 @@ use super::{
 };
 use crate::analysis::Analysis;
 use crate::analysis::anomaly::Found;
-use crate::analysis::codes::{Code, ERROR_HELP, FailOn, RACE_HELP, RACY_ERROR_HELP};
+use crate::analysis::codes::{
+    Code, FailOn, RACE_FREE_ERROR_HELP, RACE_HELP, RACY_ERROR_HELP, STATELESS_ERROR_HELP,
+};
 use crate::analysis::race::RaceGroup;
 use crate::analysis::root_cause::ErrorChain;
 use crate::ingest::metadata::read_metadata;
@@ -61,12 +63,17 @@ impl Report {
                 body,
             )
         });
+        // The help of an error says what was checked: advice about racing
+        // writes means nothing in a recording with no shared state.
+        let has_state =
+            !analysis.errors.is_empty() && rec.events.iter().any(|e| e.access_class().is_some());
         let errors = analysis.errors.iter().map(|e| {
             let (code, body) = error_report(rec, &details, e);
             let help = match (code, body.racy_reads.is_empty()) {
                 (Code::CaughtException, true) => code.info().help,
-                (_, true) => ERROR_HELP,
                 (_, false) => RACY_ERROR_HELP,
+                _ if has_state => RACE_FREE_ERROR_HELP,
+                _ => STATELESS_ERROR_HELP,
             };
             Finding::new(
                 code,
