@@ -105,6 +105,8 @@ struct SeverityTable {
     n_plus_one_query: Option<Setting>,
     #[serde(rename = "lock-held-across-io")]
     lock_held_across_io: Option<Setting>,
+    #[serde(rename = "lock-contention")]
+    lock_contention: Option<Setting>,
     #[serde(rename = "task-never-awaited")]
     task_never_awaited: Option<Setting>,
     #[serde(rename = "retry-storm")]
@@ -127,6 +129,7 @@ impl SeverityTable {
             "thread-stall" => self.thread_stall,
             "n-plus-one-query" => self.n_plus_one_query,
             "lock-held-across-io" => self.lock_held_across_io,
+            "lock-contention" => self.lock_contention,
             "task-never-awaited" => self.task_never_awaited,
             "retry-storm" => self.retry_storm,
             "swallowed-exception" => self.swallowed_exception,

@@ -175,7 +175,7 @@ pub static THREAD_STALL: CodeInfo = CodeInfo {
     rank: FailOn::Anomaly,
     default_level: Level::Warning,
     title: "A thread recorded nothing for a long time while the others went on.",
-    description: "A gap between two consecutive events of one thread that is at least 50 times the recording's median gap (and at least 10 ms) while other threads recorded at least 20 events. Gaps that end in an await or a message receive, that the thread spent waiting for work it handed to other threads, or that are a call with nothing recorded inside it are not reported.",
+    description: "A gap between two consecutive events of one thread that is at least 50 times the recording's median gap (and at least 10 ms) while other threads recorded at least 20 events. Gaps that end in an await or a message receive, that the thread spent waiting for work it handed to other threads, that are a call with nothing recorded inside it, or that end in a contended lock acquisition (a `lock-contention`) are not reported.",
     help: "find what the thread waited for before the event named here: a lock, a blocking call, the scheduler",
 };
 
@@ -197,6 +197,16 @@ pub static LOCK_HELD_ACROSS_IO: CodeInfo = CodeInfo {
     title: "A lock was held across a network call or a database query.",
     description: "An `http_request` or `db_query` issued by a thread between its `lock_acquire` and `lock_release` of a lock: every other thread that needs the lock waits for the I/O.",
     help: "copy what the I/O needs while holding the lock, release it, then do the I/O",
+};
+
+pub static LOCK_CONTENTION: CodeInfo = CodeInfo {
+    code: "lock-contention",
+    name: "LockContention",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "Threads waited for a lock that another thread held.",
+    description: "A lock whose contended acquisitions add up to at least 10 ms: each is a `lock_acquire` that follows, in lock order, another thread's `lock_release` of the same lock made after the acquiring thread's previous event, so the thread went quiet while the lock was held elsewhere; waits under 1 ms are not counted. One finding per lock, with the waiting threads, the total and the longest wait and the thread that held the lock. The waits are left out of the outlier model and the thread-stall pattern.",
+    help: "hold the lock for less time (move work that needs no shared state out of the critical section), split it into finer locks, or use a structure that needs none",
 };
 
 pub static TASK_NEVER_AWAITED: CodeInfo = CodeInfo {
@@ -245,6 +255,7 @@ pub enum Code {
     ThreadStall,
     NPlusOneQuery,
     LockHeldAcrossIo,
+    LockContention,
     TaskNeverAwaited,
     RetryStorm,
     SwallowedException,
@@ -256,7 +267,7 @@ pub enum Code {
 impl Code {
     /// Every built-in code, in the order rules are listed (SARIF `rules`,
     /// docs).
-    pub const BUILTIN: [Code; 14] = [
+    pub const BUILTIN: [Code; 15] = [
         Code::DataRace,
         Code::RecordedError,
         Code::RaisedException,
@@ -268,6 +279,7 @@ impl Code {
         Code::ThreadStall,
         Code::NPlusOneQuery,
         Code::LockHeldAcrossIo,
+        Code::LockContention,
         Code::TaskNeverAwaited,
         Code::RetryStorm,
         Code::SwallowedException,
@@ -287,6 +299,7 @@ impl Code {
             Code::ThreadStall => &THREAD_STALL,
             Code::NPlusOneQuery => &N_PLUS_ONE_QUERY,
             Code::LockHeldAcrossIo => &LOCK_HELD_ACROSS_IO,
+            Code::LockContention => &LOCK_CONTENTION,
             Code::TaskNeverAwaited => &TASK_NEVER_AWAITED,
             Code::RetryStorm => &RETRY_STORM,
             Code::SwallowedException => &SWALLOWED_EXCEPTION,

@@ -262,6 +262,10 @@ fn race_details(out: &mut dyn Write, head: &Head, race: &Race) -> io::Result<()>
         access_item(out, n + 1, access)?;
     }
     writeln!(out)?;
+    if let Some(note) = head.bad_lines_note() {
+        writeln!(out, "**note:** {}", md(&note))?;
+        writeln!(out)?;
+    }
     writeln!(out, "**help:** {}", head.help)?;
     writeln!(out)?;
     writeln!(out, "fingerprint `{}`", head.fingerprint)?;
@@ -321,6 +325,10 @@ fn error_details(out: &mut dyn Write, head: &Head, error: &ErrorReport) -> io::R
         )?;
     }
     writeln!(out)?;
+    if let Some(note) = head.bad_lines_note() {
+        writeln!(out, "**note:** {}", md(&note))?;
+        writeln!(out)?;
+    }
     writeln!(out, "**help:** {}", head.help)?;
     writeln!(out)?;
     writeln!(out, "fingerprint `{}`", head.fingerprint)?;

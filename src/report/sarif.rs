@@ -299,6 +299,15 @@ type Parts = (
     serde_json::Value,
 );
 
+/// The help that ends a result's message, after the note of the bad lines
+/// the finding may depend on.
+fn advice(head: &Head) -> String {
+    match head.bad_lines_note() {
+        Some(note) => format!("Note: {note}. {}", head.help),
+        None => head.help.clone(),
+    }
+}
+
 fn race_parts(head: &Head, race: &Race) -> Parts {
     let [first, second] = &race.accesses;
     let scope = match &race.service {
@@ -312,7 +321,7 @@ fn race_parts(head: &Head, race: &Race) -> Parts {
         describe(second),
         race.racy_events,
         if race.racy_events == 1 { "" } else { "s" },
-        head.help
+        advice(head)
     );
     let mut related = access_location(second, None);
     related.id = Some(1);
@@ -364,7 +373,7 @@ fn error_parts(head: &Head, error: &ErrorReport) -> Parts {
     for read in &error.racy_reads {
         message.push_str(&format!(". {}", read.explanation));
     }
-    message.push_str(&format!(". {}", head.help));
+    message.push_str(&format!(". {}", advice(head)));
     // A racing write without a source position is named in the message.
     let related = error
         .racy_reads
@@ -420,7 +429,10 @@ fn rule_infos(report: &Report) -> Vec<&'static CodeInfo> {
 fn anomaly_parts(head: &Head, anomaly: &Anomaly) -> Parts {
     let message = format!(
         "{} (score {:.2}, confidence {:.2}). {}",
-        anomaly.description, anomaly.score, anomaly.confidence, head.help
+        anomaly.description,
+        anomaly.score,
+        anomaly.confidence,
+        advice(head)
     );
     let primary = source_or_input(
         &anomaly.location,

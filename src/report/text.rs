@@ -101,7 +101,7 @@ impl TextRenderer {
         for access in &race.accesses {
             self.access(out, access)?;
         }
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
+        self.help(out, head)?;
         writeln!(out)
     }
 
@@ -124,6 +124,15 @@ impl TextRenderer {
             writeln!(out, "   {:<12} value {}", "", p(&compact(value)))?;
         }
         self.chain(out, "chain", &access.steps)
+    }
+
+    /// The finding's `help:` line, after a note if it may depend on bad
+    /// input lines.
+    fn help(&self, out: &mut dyn Write, head: &Head) -> io::Result<()> {
+        if let Some(note) = head.bad_lines_note() {
+            writeln!(out, "  {} {}", self.paint(HELP, "note:"), p(&note))?;
+        }
+        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)
     }
 
     /// The chain one frame a line, each with where it is in the code.
@@ -191,7 +200,7 @@ impl TextRenderer {
                 p(&read.write_thread)
             )?;
         }
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
+        self.help(out, head)?;
         writeln!(out)
     }
 
@@ -227,7 +236,7 @@ impl TextRenderer {
                 ),
             }
         )?;
-        writeln!(out, "  {} {}", self.paint(HELP, "help:"), head.help)?;
+        self.help(out, head)?;
         writeln!(out)
     }
 

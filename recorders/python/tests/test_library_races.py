@@ -130,3 +130,40 @@ def test_the_unlocked_run_races_inside_cachetools(runs):
     # The LRU order's move_to_end (a container method) is one of the writes.
     variables = {race["variable"] for race in run.report["races"]}
     assert "LRUCache#1._LRUCache__order[:]" in variables, sorted(variables)
+
+
+def test_one_site_per_pair_of_code_locations(runs):
+    report = runs["unlocked"].report
+    sites = report["race_sites"]
+    assert report["summary"]["race_sites"] == len(sites)
+    # A site is an unordered pair of code locations; the per-variable
+    # groups of `races` collapse into them.
+    assert len(sites) == len(runs["unlocked"].race_pairs())
+    assert len(sites) < len(report["races"]), "every key of the cache became its own site"
+    for site in sites:
+        assert site["racy_events"] >= 1
+        assert len(site["variables"]) >= 1
+        assert site["pattern"]
+
+
+def test_blame_lands_on_the_programs_own_lines(runs):
+    run = runs["unlocked"]
+    for site in run.report["race_sites"]:
+        for location in site["primary"]:
+            # The call into the library, in the test's own program, and
+            # relative: what code scanning can map to the repository.
+            assert not os.path.isabs(location), location
+            assert location.split(":")[0].endswith(run.program.name), site
+
+
+def test_the_locked_run_reports_contention_not_stalls(runs):
+    report = runs["locked"].report
+    codes = [anomaly["code"] for anomaly in report["anomalies"]]
+    assert "thread-stall" not in codes, report["anomalies"]
+    # Four threads take one lock in turn: that is contention, reported once
+    # for the lock.
+    assert codes.count("lock-contention") <= 1, codes
+    # No call inside cachetools is an outlier: a slow library call is the
+    # program's call into it.
+    library = f"cachetools{os.sep}"
+    assert all(library not in anomaly["location"] for anomaly in report["anomalies"] if anomaly["code"] == "outlier-call"), report["anomalies"]

@@ -1,8 +1,9 @@
 //! What detectors read besides the events: the calls of the recording and
 //! the metadata of the I/O events (statements, URLs, status codes), read
-//! again from the input once for all detectors.
+//! again from the input once for all detectors, and the lock waits.
 
 use super::features::{CallTable, measure_calls};
+use super::lock_waits::LockWaits;
 use crate::graph::calls::Calls;
 use crate::ingest::metadata::read_metadata;
 use crate::model::{EventIdx, EventKind, Recording};
@@ -16,6 +17,7 @@ pub struct Context<'a> {
     pub calls: Calls,
     io: HashMap<EventIdx, IoDetails>,
     call_measures: OnceLock<CallTable>,
+    lock_waits: OnceLock<LockWaits>,
 }
 
 /// The metadata of an `http_request`, `http_response` or `db_query`.
@@ -56,6 +58,7 @@ impl<'a> Context<'a> {
             calls: Calls::build(rec),
             io,
             call_measures: OnceLock::new(),
+            lock_waits: OnceLock::new(),
         }
     }
 
@@ -63,6 +66,11 @@ impl<'a> Context<'a> {
     /// order; computed once.
     pub fn call_measures(&self) -> &CallTable {
         self.call_measures.get_or_init(|| measure_calls(self))
+    }
+
+    /// The lock acquisitions that waited for another thread; computed once.
+    pub fn lock_waits(&self) -> &LockWaits {
+        self.lock_waits.get_or_init(|| LockWaits::find(self.rec))
     }
 
     /// The metadata of an I/O event, if it is one and has any.

@@ -207,6 +207,7 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     // Direct counts, and the time before each lock acquisition.
     let mut previous_on_line: Vec<Option<EventIdx>> = vec![None; rec.exec_lines.len()];
     let mut child_time = vec![0.0; rows.len()];
+    let mut contended = vec![0.0; rows.len()];
     // Calls are numbered in the file order of their entries.
     let mut next_call = 0usize;
     for idx in rec.indices() {
@@ -236,11 +237,17 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
             }
             EventKind::AsyncSpawn | EventKind::MessageSend => row.fan_out += 1,
             EventKind::StateRead | EventKind::StateWrite => row.accesses += 1,
-            EventKind::LockAcquire => {
-                if let Some(previous) = previous {
-                    row.lock_wait_ns += (ts(idx) - ts(previous)).max(0.0);
+            // A wait for a lock another thread held is contention, which
+            // `lock-contention` reports once; it is taken out of the call's
+            // measures below rather than making the waiting call an outlier.
+            EventKind::LockAcquire => match cx.lock_waits().of(idx) {
+                Some(wait) => contended[owner.index()] += wait.wait_ns.max(0) as f64,
+                None => {
+                    if let Some(previous) = previous {
+                        row.lock_wait_ns += (ts(idx) - ts(previous)).max(0.0);
+                    }
                 }
-            }
+            },
             _ => {}
         }
         if event.is_error() {
@@ -249,6 +256,24 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
     }
     for (row, children) in rows.iter_mut().zip(&child_time) {
         row.self_ns = (row.duration_ns - children).max(0.0);
+    }
+    // A contended wait is the waiting call's own time; the holder's share
+    // (its critical section while another thread waited) is time of the
+    // call that took the lock. Both are part of the duration of every
+    // caller on the same thread.
+    for wait in &cx.lock_waits().waits {
+        let hold = wait.contended_hold_ns(rec) as f64;
+        if let Some(holder) = wait.held_from.and_then(|a| calls.owner(a))
+            && hold > 0.0
+        {
+            contended_duration(rec, calls, &mut rows, holder.index(), hold);
+        }
+    }
+    for (i, &wait) in contended.iter().enumerate() {
+        if wait > 0.0 {
+            rows[i].self_ns = (rows[i].self_ns - wait).max(0.0);
+            contended_duration(rec, calls, &mut rows, i, wait);
+        }
     }
     // Accesses, I/O and errors count the whole subtree: add each call's
     // totals to its caller, deepest calls first.
@@ -282,6 +307,30 @@ pub fn measure_calls(cx: &Context<'_>) -> CallTable {
         row.concurrency = started.saturating_sub(ended) as u32;
     }
     CallTable { rows, groups }
+}
+
+/// Takes `ns` of lock contention out of call `i`'s duration and those of
+/// its callers on the same thread; no self time stays above its duration.
+fn contended_duration(
+    rec: &Recording,
+    calls: &crate::graph::calls::Calls,
+    rows: &mut [CallMeasures],
+    i: usize,
+    ns: f64,
+) {
+    let exec = rec.event(calls.calls[i].entry).exec;
+    let mut current = Some(i);
+    let mut steps = 0;
+    while let Some(call) = current {
+        if rec.event(calls.calls[call].entry).exec != exec || steps > calls.calls.len() {
+            break;
+        }
+        let row = &mut rows[call];
+        row.duration_ns = (row.duration_ns - ns).max(0.0);
+        row.self_ns = row.self_ns.min(row.duration_ns);
+        current = calls.calls[call].caller.map(|c| c.index());
+        steps += 1;
+    }
 }
 
 /// The medians of every peer group, by group number.

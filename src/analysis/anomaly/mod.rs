@@ -15,6 +15,7 @@
 pub mod context;
 pub mod features;
 pub mod forest;
+pub mod lock_waits;
 pub mod outliers;
 pub mod rules;
 pub mod temporal;

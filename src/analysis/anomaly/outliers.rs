@@ -25,6 +25,7 @@ use super::forest::{Forest, ForestParams, Matrix, Scored};
 use super::{Context, Detection, Detector, capped};
 use super::{duration_text, median, robust_spread};
 use crate::analysis::codes::Code;
+use crate::model::third_party::is_third_party;
 use crate::model::{EventIdx, Recording};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -123,10 +124,15 @@ impl Fitted {
     /// value), highest score first, at most [`MAX_REPORTED`]. Only rows
     /// with a column [`MIN_FEATURE_DEVIATION`] above its center can be
     /// reported, so only those are scored.
-    fn select<const D: usize>(&self, rows: &[[f64; D]]) -> Vec<(usize, Scored, usize, f64)> {
+    fn select<const D: usize>(
+        &self,
+        rows: &[[f64; D]],
+        reportable: impl Fn(usize) -> bool + Sync,
+    ) -> Vec<(usize, Scored, usize, f64)> {
         let candidates: Vec<(usize, usize, f64)> = rows
             .par_iter()
             .enumerate()
+            .filter(|&(i, _)| reportable(i))
             .filter_map(|(i, row)| {
                 let (column, z) = self.scaling.highest(row)?;
                 (z >= MIN_FEATURE_DEVIATION).then_some((i, column, z))
@@ -265,8 +271,17 @@ impl Detector for CallOutliers<'_> {
         }
         let rows = call_rows(table, &peers);
         let fitted = fit_unless_given(model.map(|m| &m.fitted), &rows, &CALL_COLUMNS, self.0.seed);
+        // A slow call inside a library is reported where the program
+        // called it: the library's own calls shape the model but are not
+        // findings (the user's call into them is slow too, and is theirs
+        // to change).
+        let own_code: Vec<bool> = table
+            .rows
+            .iter()
+            .map(|row| !is_third_party(cx.rec.location(row.entry), &[]))
+            .collect();
         fitted
-            .select(&rows)
+            .select(&rows, |i| own_code[i])
             .into_iter()
             .map(|(i, scored, column, _)| {
                 let call = &table.rows[i];
@@ -306,7 +321,7 @@ impl Detector for TraceOutliers<'_> {
             self.0.seed ^ TRACE_SEED,
         );
         fitted
-            .select(&rows)
+            .select(&rows, |_| true)
             .into_iter()
             .map(|(i, scored, column, _)| describe_trace(cx, &traces[i], &peers, scored, column))
             .collect()

@@ -232,6 +232,11 @@ impl Detector for ThreadStall {
                 )
                 && !(rec.event(after).kind == EventKind::FunctionExit
                     && cx.calls.owner(after).map(|c| cx.calls.get(c).entry) == Some(before))
+                // Waiting for a lock another thread held is contention.
+                && cx.lock_waits().of(after).is_none()
+                // A lane with no call open is idle (waiting for work), not
+                // stopped in the middle of something.
+                && cx.calls.owner(after).is_some()
         });
         if gaps.is_empty() {
             return Vec::new();
@@ -266,7 +271,7 @@ impl Detector for ThreadStall {
                 let line = rec.exec_line(after);
                 let waiting = match rec.event(after).kind {
                     EventKind::LockAcquire => format!(
-                        " (it was waiting for lock `{}`)",
+                        " (lock `{}`, which no other thread held meanwhile)",
                         rec.event(after).subject.map_or("?", |s| rec.str(s))
                     ),
                     _ => String::new(),
@@ -418,6 +423,28 @@ mod tests {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let rec = crate::testutil::from_jsonl(&lines);
         ThreadStall.detect(&Context::new(&rec))
+    }
+
+    #[test]
+    fn an_idle_lane_is_not_stalled() {
+        let ts = |ms: f64| format!("2026-01-01T00:00:{:09.6}Z", ms / 1000.0);
+        let mut lines = vec![format!(
+            r#"{{"id":"a1","trace_id":"t","timestamp":"{}","kind":"state_write","metadata":{{"thread":"a","variable":"x"}}}}"#,
+            ts(0.0)
+        )];
+        for i in 0..40 {
+            lines.push(format!(
+                r#"{{"id":"b{i}","trace_id":"t","timestamp":"{}","kind":"state_write","metadata":{{"thread":"b","variable":"y"}}}}"#,
+                ts(1.0 + i as f64)
+            ));
+        }
+        lines.push(format!(
+            r#"{{"id":"a2","trace_id":"t","timestamp":"{}","kind":"function_entry","metadata":{{"thread":"a","function":"next_job"}}}}"#,
+            ts(500.0)
+        ));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let rec = crate::testutil::from_jsonl(&lines);
+        assert!(ThreadStall.detect(&Context::new(&rec)).is_empty());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::fingerprint::fingerprint_all;
 use super::{
-    Access, Anomaly, Body, DiagnosticEntry, ErrorReport, ExamplePair, Finding, InputLine,
-    REPORT_VERSION, Race, RacyReadReport, Report, Step, Summary,
+    Access, Anomaly, BadLinesBefore, Body, DiagnosticEntry, ErrorReport, ExamplePair, Finding,
+    InputLine, MAX_BAD_LINES_NAMED, REPORT_VERSION, Race, RacyReadReport, Report, Step, Summary,
 };
 use crate::analysis::Analysis;
 use crate::analysis::anomaly::Found;
@@ -15,7 +15,7 @@ use crate::analysis::codes::{
 use crate::analysis::race::RaceGroup;
 use crate::analysis::root_cause::ErrorChain;
 use crate::ingest::metadata::read_metadata;
-use crate::model::{Diagnostic, EventIdx, EventKind, Recording};
+use crate::model::{Diagnostic, EventIdx, EventKind, Recording, Severity};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -93,6 +93,7 @@ impl Report {
         });
         let mut findings: Vec<Finding> = races.chain(errors).chain(anomalies).collect();
         fingerprint_all(&mut findings);
+        mark_bad_lines_before(rec, &mut findings);
         let mut diagnostics: Vec<&Diagnostic> = rec
             .diagnostics
             .iter()
@@ -350,4 +351,50 @@ fn label(rec: &Recording, details: &Details, idx: EventIdx) -> String {
 /// RFC 3339 in UTC with as many fractional digits as needed.
 fn timestamp(ns: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Names, on each finding, the bad lines skipped before its last event in
+/// the same file. Lock order and program order are per file, so a lost
+/// line can only have ordered what comes after it there.
+fn mark_bad_lines_before(rec: &Recording, findings: &mut [Finding]) {
+    let mut skipped: HashMap<&str, Vec<u32>> = HashMap::new();
+    for d in &rec.diagnostics {
+        if d.severity == Severity::Error {
+            skipped
+                .entry(rec.files[d.file as usize].path.as_str())
+                .or_default()
+                .push(d.line);
+        }
+    }
+    if skipped.is_empty() {
+        return;
+    }
+    for lines in skipped.values_mut() {
+        lines.sort_unstable();
+        lines.dedup();
+    }
+    for finding in findings {
+        let mut before: Vec<InputLine> = Vec::new();
+        for input in finding.inputs() {
+            let Some(lines) = skipped.get(input.file.as_str()) else {
+                continue;
+            };
+            let earlier = &lines[..lines.partition_point(|&l| l < input.line)];
+            before.extend(earlier.iter().map(|&line| InputLine {
+                file: input.file.clone(),
+                line,
+            }));
+        }
+        before.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        before.dedup();
+        if before.is_empty() {
+            continue;
+        }
+        let count = before.len() as u64;
+        let nearest = before.split_off(before.len().saturating_sub(MAX_BAD_LINES_NAMED));
+        finding.head.bad_lines_before = Some(BadLinesBefore {
+            bad_lines: count,
+            nearest,
+        });
+    }
 }

@@ -98,6 +98,40 @@ pub struct Head {
     pub services: Vec<String>,
     /// The variable, for a race.
     pub variable: Option<String>,
+    /// Bad lines skipped before the finding's events in the same input
+    /// file: a lock, message or spawn event lost there could have ordered
+    /// the accesses of a race or changed an error's causes, so the finding
+    /// may depend on them.
+    pub bad_lines_before: Option<BadLinesBefore>,
+}
+
+/// The bad lines a finding may depend on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BadLinesBefore {
+    /// How many.
+    pub bad_lines: u64,
+    /// The nearest ones, at most [`MAX_BAD_LINES_NAMED`], nearest last.
+    pub nearest: Vec<InputLine>,
+}
+
+/// How many of the bad lines before a finding it names.
+pub const MAX_BAD_LINES_NAMED: usize = 3;
+
+impl Head {
+    /// The sentence every format shows for a finding after bad lines, if
+    /// it is one.
+    pub fn bad_lines_note(&self) -> Option<String> {
+        let before = self.bad_lines_before.as_ref()?;
+        let nearest = before.nearest.last()?;
+        let more = match before.bad_lines - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more bad lines before it)"),
+        };
+        Some(format!(
+            "possibly affected by the bad line {}:{}, skipped before it{more}: an event lost there could have ordered or caused what this finding reports",
+            nearest.file, nearest.line
+        ))
+    }
 }
 
 /// Where a finding's event is: its service, its code location, its line in
@@ -143,11 +177,21 @@ impl Finding {
                 locations: Vec::new(),
                 services: Vec::new(),
                 variable: None,
+                bad_lines_before: None,
             },
             body,
         };
         finding.derive_head();
         finding
+    }
+
+    /// Where the finding's events are in the input.
+    pub fn inputs(&self) -> Vec<&InputLine> {
+        match &self.body {
+            Body::Race(r) => r.accesses.iter().map(|a| &a.input).collect(),
+            Body::Error(e) => vec![&e.input],
+            Body::Anomaly(a) => vec![&a.input],
+        }
     }
 
     /// Sets the head's fields that come from the body.

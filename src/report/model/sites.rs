@@ -11,7 +11,7 @@
 //! innermost frame of its chain in the user's own code.
 
 use super::fingerprint::{fnv1a, stable_place};
-use super::{Access, BaselineState, Body, Finding, Race, split_location};
+use super::{Access, BadLinesBefore, BaselineState, Body, Finding, Race, split_location};
 use crate::analysis::codes::{Code, Level};
 use crate::model::third_party::is_third_party;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,10 @@ pub struct RaceSite {
     /// The variables as one name with `*` where they differ.
     pub pattern: String,
     pub racy_events: u64,
+    /// Set when every group of the site may depend on skipped bad lines
+    /// (a site with one certain group is certain): the first group's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possibly_affected_by: Option<BadLinesBefore>,
     pub help: String,
     /// The site's groups: indices into [`super::Report::findings`].
     #[serde(skip)]
@@ -68,6 +72,7 @@ pub(super) fn race_sites(findings: &[Finding], third_party: &[String]) -> Vec<Ra
                 variables: Vec::new(),
                 pattern: String::new(),
                 racy_events: 0,
+                possibly_affected_by: None,
                 help: finding.head.help.clone(),
                 races: Vec::new(),
             });
@@ -82,6 +87,10 @@ pub(super) fn race_sites(findings: &[Finding], third_party: &[String]) -> Vec<Ra
         site.variables.sort();
         site.variables.dedup();
         site.pattern = pattern(&site.variables);
+        let heads = || site.races.iter().map(|&i| &findings[i].head);
+        if heads().all(|h| h.bad_lines_before.is_some()) {
+            site.possibly_affected_by = heads().next().and_then(|h| h.bad_lines_before.clone());
+        }
         site.fingerprint = if site.races.len() == 1 {
             // One group: the site is that finding, for baselines as well.
             findings[site.races[0]].head.fingerprint.clone()
@@ -148,6 +157,7 @@ pub(super) fn site_finding(site: &RaceSite, findings: &[Finding]) -> Option<Find
     finding.head.fails = site.fails;
     finding.head.fingerprint = site.fingerprint.clone();
     finding.head.baseline = site.baseline;
+    finding.head.bad_lines_before = site.possibly_affected_by.clone();
     Some(finding)
 }
 

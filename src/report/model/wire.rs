@@ -6,8 +6,8 @@
 
 use super::sites::{self, RaceSite};
 use super::{
-    Anomaly, BaselineState, BaselineSummary, Body, DiagnosticEntry, ErrorReport, Finding,
-    REPORT_VERSION, Race, Report, Summary,
+    Anomaly, BadLinesBefore, BaselineState, BaselineSummary, Body, DiagnosticEntry, ErrorReport,
+    Finding, REPORT_VERSION, Race, Report, Summary,
 };
 use crate::analysis::codes::{Code, Level};
 use serde::de::DeserializeOwned;
@@ -22,6 +22,8 @@ struct WireFinding<B> {
     fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    possibly_affected_by: Option<BadLinesBefore>,
     #[serde(flatten)]
     body: B,
     help: String,
@@ -36,6 +38,8 @@ struct WireFindingRef<'a, B> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    possibly_affected_by: Option<&'a BadLinesBefore>,
     #[serde(flatten)]
     body: &'a B,
     help: &'a str,
@@ -81,6 +85,7 @@ impl Serialize for Report {
                 fails: head.fails,
                 fingerprint: &head.fingerprint,
                 baseline: head.baseline,
+                possibly_affected_by: head.bad_lines_before.as_ref(),
                 body,
                 help: &head.help,
             }
@@ -154,6 +159,7 @@ impl Report {
                 finding.head.fails = w.fails;
                 finding.head.fingerprint = w.fingerprint;
                 finding.head.baseline = w.baseline;
+                finding.head.bad_lines_before = w.possibly_affected_by;
                 finding
             })
         }

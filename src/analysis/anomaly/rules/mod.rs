@@ -4,11 +4,13 @@
 //! that it fires on, while it fires on no other fixture.
 
 mod lock_across_io;
+mod lock_contention;
 mod n_plus_one;
 mod retry_storm;
 mod swallowed;
 mod unawaited;
 
+pub use lock_contention::{CONTENDED_WAIT_MIN_NS, CONTENTION_MIN_TOTAL_NS};
 pub use n_plus_one::statement_shape;
 
 use super::Detector;
@@ -18,6 +20,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(n_plus_one::NPlusOneQuery),
         Box::new(lock_across_io::LockHeldAcrossIo),
+        Box::new(lock_contention::LockContention),
         Box::new(unawaited::TaskNeverAwaited),
         Box::new(retry_storm::RetryStorm),
         Box::new(swallowed::SwallowedException),
