@@ -770,3 +770,26 @@ fn a_boundary_given_by_glob_is_replaced_and_checked() {
     std::fs::write(&pricing, swapped).unwrap();
     assert!(!pytest(&python, &tests2).status.success());
 }
+
+/// A call that read a racing variable is not asserted as if its outcome
+/// were deterministic: it is skipped with the race named.
+#[test]
+fn outcomes_a_race_made_are_not_asserted() {
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["gen-tests", "fixtures/demo-bank.jsonl", "-o"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let said = format!("{stdout}{stderr}");
+    assert!(
+        said.contains("bank.api.handle_transfer")
+            && said.contains(
+                "its outcome depends on a race: it read `Account#1.balance` at bank/accounts.py:39"
+            ),
+        "{said}"
+    );
+}

@@ -11,6 +11,7 @@
 pub mod cases;
 pub mod literal;
 pub mod names;
+mod race_dependent;
 pub mod races;
 pub mod render;
 
@@ -95,7 +96,19 @@ pub fn generate(
         only_failing: opts.only_failing,
         keyword_arguments: framework == Framework::Pytest,
     };
-    let (found, mut skipped) = cases::collect(rec, &traces, &select);
+    let (mut found, mut skipped) = cases::collect(rec, &traces, &select);
+    let raced = race_dependent::race_dependent_calls(rec, &analysis.races.groups);
+    found.retain(|case| match raced.get(&case.entry) {
+        Some(reason) => {
+            skipped.push(cases::Skipped {
+                event_id: case.entry_id.clone(),
+                function: case.function.clone(),
+                reason: reason.clone(),
+            });
+            false
+        }
+        None => true,
+    });
     let found = consistent(found, &mut skipped);
     let (mut tests, mut files) = render::render(&found, framework, &opts.root_from_out)?;
     let mut race_count = 0;
