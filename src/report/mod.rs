@@ -2,15 +2,19 @@
 //! file per output format. Renderers are pure functions of the report: they
 //! write to what they are given and read no clock, environment or file.
 
+pub mod diff;
 mod escape;
 mod github;
+pub mod graph;
 pub mod html;
 mod json;
 mod junit;
 mod markdown;
 mod model;
+pub mod query;
 mod sarif;
 mod text;
+pub mod why;
 
 pub use crate::analysis::codes::{Code, CodeInfo, FailOn, Level};
 pub use github::GithubRenderer;
