@@ -57,6 +57,34 @@ pub enum Command {
     /// in the report failed, 1 it holds failing findings, 2 could not read
     /// or write.
     Report(ReportArgs),
+    /// Select events: by kind, lane, trace, variable, function, file, time,
+    /// and by causality (an event's causal past, future, or what is
+    /// concurrent with it).
+    ///
+    /// JSON Lines output is the input's lines as they were, so
+    /// `causeway query ... | causeway analyze -` works. Exit codes: 0 done,
+    /// 2 could not read the input or a filter is wrong.
+    Query(QueryArgs),
+    /// Export the happens-before graph as Graphviz DOT, Mermaid or JSON.
+    ///
+    /// Events are nodes (a run of local events on a lane is one, unless
+    /// --all-events), edges carry their rule, lanes are clusters. Exit
+    /// codes: 0 written, 2 could not read the input.
+    Graph(GraphArgs),
+    /// Tell whether event A happens before B, B before A, or neither, and
+    /// show the shortest chain of edges that proves it.
+    ///
+    /// For concurrent events, the last event on each side that does order
+    /// with the other: the synchronization that is missing is after it.
+    /// Exit codes: 0 answered, 2 bad input or an unknown event id.
+    Why(WhyArgs),
+    /// Compare a passing and a failing run of the same test: the orders of
+    /// conflicting operations that differ, ranked by their relevance to
+    /// the failure, calls whose values differ, and events one run lacks.
+    ///
+    /// Exit codes: 0 no ordering difference precedes the failure, 1 one
+    /// does, 2 bad input.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     ///
     /// For example `causeway completions bash > ~/.local/share/bash-completion/completions/causeway`,
@@ -323,4 +351,111 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// Trace files (`-` for standard input); several form one recording.
+    #[arg(required = true, value_name = "TRACE")]
+    pub files: Vec<PathBuf>,
+    /// Only events of this kind (repeatable), e.g. `state_write`.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only events of this service.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Only events of this thread (lane).
+    #[arg(long, value_name = "NAME")]
+    pub thread: Option<String>,
+    /// Only events of this trace id.
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+    /// Only accesses to variables matching this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub variable: Option<String>,
+    /// Only events of functions matching this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub function: Option<String>,
+    /// Only events at this file, or `file:line`.
+    #[arg(long, value_name = "FILE[:LINE]")]
+    pub file: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only events that happen before this event (its causal past).
+    #[arg(long, value_name = "EVENT")]
+    pub before: Option<String>,
+    /// Only events that this event happens before (its causal future).
+    #[arg(long, value_name = "EVENT")]
+    pub after: Option<String>,
+    /// Only events concurrent with this event.
+    #[arg(long, value_name = "EVENT")]
+    pub concurrent_with: Option<String>,
+    /// At most this many events (the first in file order).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print only how many events match.
+    #[arg(long)]
+    pub count: bool,
+    #[arg(long, value_enum, default_value_t = crate::report::query::QueryFormat::Jsonl)]
+    pub format: crate::report::query::QueryFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Trace files (`-` for standard input); several form one recording.
+    #[arg(required = true, value_name = "TRACE")]
+    pub files: Vec<PathBuf>,
+    /// Only the events of this trace.
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+    /// Only the events within --depth edges of this event.
+    #[arg(long, value_name = "EVENT")]
+    pub around: Option<String>,
+    /// How many edges from --around.
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "around")]
+    pub depth: usize,
+    /// One node per event: no collapsing of local runs.
+    #[arg(long)]
+    pub all_events: bool,
+    #[arg(long, value_enum, default_value_t = crate::report::graph::GraphFormat::Dot)]
+    pub format: crate::report::graph::GraphFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WhyArgs {
+    /// The trace file (`-` for standard input).
+    #[arg(value_name = "TRACE")]
+    pub file: PathBuf,
+    /// The first event's id.
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// The second event's id.
+    #[arg(value_name = "B")]
+    pub b: String,
+    #[arg(long, value_enum, default_value_t = crate::report::why::WhyFormat::Text)]
+    pub format: crate::report::why::WhyFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The trace of the run that passed.
+    #[arg(value_name = "PASSING")]
+    pub passing: PathBuf,
+    /// The trace of the run that failed.
+    #[arg(value_name = "FAILING")]
+    pub failing: PathBuf,
+    #[arg(long, value_enum, default_value_t = crate::report::diff::DiffFormat::Text)]
+    pub format: crate::report::diff::DiffFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
 }

@@ -3,6 +3,8 @@
 
 pub mod anomaly;
 pub mod codes;
+pub mod diff;
+pub mod query;
 pub mod race;
 pub mod root_cause;
 

@@ -2,6 +2,7 @@
 //! and decides the exit code. Output goes to the writers it is given
 //! ([`output`]); only the progress bar draws on the terminal directly.
 
+mod explore;
 mod gen_tests;
 pub mod output;
 pub mod pipeline;
@@ -60,6 +61,10 @@ pub enum AppError {
     },
     #[error(transparent)]
     Report(#[from] ReadError),
+    #[error("{path}: no event has the id `{id}`")]
+    UnknownEvent { path: String, id: String },
+    #[error("{0}")]
+    Usage(String),
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -92,6 +97,9 @@ impl AppError {
             AppError::Baseline(BaselineError::Read { .. }) => {
                 Some("create one with `causeway analyze TRACE... --write-baseline FILE`")
             }
+            AppError::UnknownEvent { .. } => {
+                Some("`causeway query TRACE --format table` lists the events and their ids")
+            }
             AppError::Model { .. } => {
                 Some("create one with `causeway train PASSING_TRACE... -o model.json`")
             }
@@ -115,6 +123,17 @@ pub struct Outcome {
     pub messages: Vec<String>,
 }
 
+impl Outcome {
+    /// An exit code alone.
+    fn exit(exit_code: u8) -> Outcome {
+        Outcome {
+            exit_code,
+            timings: None,
+            messages: Vec::new(),
+        }
+    }
+}
+
 /// Runs a command, writing its output to `stdout`.
 pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError> {
     match command {
@@ -126,6 +145,10 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
         }),
         Command::Convert(args) => convert(args, stdout),
         Command::Report(args) => report(args, stdout),
+        Command::Query(args) => explore::query(args, stdout).map(Outcome::exit),
+        Command::Graph(args) => explore::graph(args, stdout).map(Outcome::exit),
+        Command::Why(args) => explore::why(args, stdout).map(Outcome::exit),
+        Command::Diff(args) => explore::diff(args, stdout).map(Outcome::exit),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "causeway", stdout);

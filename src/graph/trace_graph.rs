@@ -18,6 +18,15 @@ pub struct TraceGraph {
 }
 
 impl TraceGraph {
+    /// The graph of a whole recording: every event, every edge (for the
+    /// questions that cross traces, as happens-before does). `trace` is
+    /// the first event's; `None` for an empty recording.
+    pub fn whole(rec: &Recording, edges: &[Edge]) -> Option<TraceGraph> {
+        let events: Vec<EventIdx> = rec.indices().collect();
+        let trace = rec.events.first()?.trace;
+        Some(TraceGraph::build(rec, trace, &events, edges))
+    }
+
     /// Builds the graph of `trace`; `events` are its events in file order and
     /// `edges` the recording's sync edges.
     pub fn build(rec: &Recording, trace: Sym, events: &[EventIdx], edges: &[Edge]) -> TraceGraph {
@@ -72,23 +81,59 @@ impl TraceGraph {
     /// The events that happen before `target` within this trace, nearest
     /// first (breadth-first over incoming edges).
     pub fn causal_past(&self, target: EventIdx) -> Vec<EventIdx> {
-        let Some(&start) = self.node_of.get(&target) else {
+        self.reachable(target, Direction::Incoming)
+    }
+
+    /// The events that `source` happens before within this trace, nearest
+    /// first (breadth-first over outgoing edges).
+    pub fn causal_future(&self, source: EventIdx) -> Vec<EventIdx> {
+        self.reachable(source, Direction::Outgoing)
+    }
+
+    /// The rule of the edge from `from` to `to`, if there is one (the
+    /// first in [`EdgeKind`] order when several rules give it).
+    pub fn edge_kind(&self, from: EventIdx, to: EventIdx) -> Option<EdgeKind> {
+        let (&a, &b) = (self.node_of.get(&from)?, self.node_of.get(&to)?);
+        self.graph.edges_connecting(a, b).map(|e| *e.weight()).min()
+    }
+
+    /// Every edge, sorted by source, target and rule.
+    pub fn edges(&self) -> Vec<Edge> {
+        let mut edges: Vec<Edge> = self
+            .graph
+            .edge_indices()
+            .filter_map(|e| {
+                let (a, b) = self.graph.edge_endpoints(e)?;
+                Some(Edge {
+                    from: self.graph[a],
+                    to: self.graph[b],
+                    kind: self.graph[e],
+                })
+            })
+            .collect();
+        edges.sort_unstable_by_key(|e| (e.from, e.to, e.kind));
+        edges.dedup_by_key(|e| (e.from, e.to));
+        edges
+    }
+
+    fn reachable(&self, start: EventIdx, direction: Direction) -> Vec<EventIdx> {
+        let Some(&start) = self.node_of.get(&start) else {
             return Vec::new();
         };
         let mut seen = vec![false; self.graph.node_count()];
         seen[start.index()] = true;
         let mut queue = VecDeque::from([start]);
-        let mut past = Vec::new();
+        let mut found = Vec::new();
         while let Some(node) = queue.pop_front() {
-            for pred in self.sorted_neighbors(node, Direction::Incoming) {
-                if !seen[pred.index()] {
-                    seen[pred.index()] = true;
-                    past.push(self.graph[pred]);
-                    queue.push_back(pred);
+            for next in self.sorted_neighbors(node, direction) {
+                if !seen[next.index()] {
+                    seen[next.index()] = true;
+                    found.push(self.graph[next]);
+                    queue.push_back(next);
                 }
             }
         }
-        past
+        found
     }
 
     /// A shortest causal path from `from` to `to` (both included), or `None`

@@ -109,6 +109,16 @@ pub fn load_with(
             path: name.clone(),
             source,
         };
+        // `-` is standard input, read whole (it cannot be read twice for
+        // the lines a report quotes).
+        if path.as_os_str() == "-" {
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut raw)
+                .map_err(unreadable)?;
+            add_bytes(&mut builder, "<stdin>".to_string(), raw, options)?;
+            progress.advance(size);
+            continue;
+        }
         if path.is_dir() {
             let glob = format!("{}/*.jsonl", name.trim_end_matches(['/', '\\']));
             return Err(IngestError::Directory { path: name, glob });
@@ -165,28 +175,39 @@ pub fn load_bytes_with(
     options.validate().map_err(IngestError::Options)?;
     let mut builder = builder::Builder::new();
     for (name, raw) in inputs {
-        let stored_size = raw.len() as u64;
-        let decoded = source::decode(raw);
-        if let Some(format) = options.foreign_format(&decoded.bytes) {
-            let mut imported = import::import(format, &decoded.bytes, &name, options);
-            if let Some(problem) = &decoded.decode_problem {
-                imported.note_cut_input(&decoded.bytes, problem.clone());
-            }
-            import::add_imported(&mut builder, name, imported)?;
-            continue;
-        }
-        let bytes = std::sync::Arc::new(decoded.bytes);
-        let input = Input {
-            name,
-            reader: Box::new(std::io::Cursor::new(source::SharedBytes(bytes.clone()))),
-            lines: Box::new(source::MemoryLines(bytes)),
-            stored_size,
-            stored_bytes_read: None,
-            known_problem: decoded.decode_problem,
-        };
-        add_input(&mut builder, input, &NoProgress)?;
+        add_bytes(&mut builder, name, raw, options)?;
     }
     builder.finish()
+}
+
+/// Adds one in-memory input (as stored, possibly compressed).
+fn add_bytes(
+    builder: &mut builder::Builder,
+    name: String,
+    raw: Vec<u8>,
+    options: &ImportOptions,
+) -> Result<(), IngestError> {
+    let stored_size = raw.len() as u64;
+    let decoded = source::decode(raw);
+    if let Some(format) = options.foreign_format(&decoded.bytes) {
+        let mut imported = import::import(format, &decoded.bytes, &name, options);
+        if let Some(problem) = &decoded.decode_problem {
+            imported.note_cut_input(&decoded.bytes, problem.clone());
+        }
+        import::add_imported(builder, name, imported)?;
+        return Ok(());
+    }
+    let bytes = std::sync::Arc::new(decoded.bytes);
+    let input = Input {
+        name,
+        reader: Box::new(std::io::Cursor::new(source::SharedBytes(bytes.clone()))),
+        lines: Box::new(source::MemoryLines(bytes)),
+        stored_size,
+        stored_bytes_read: None,
+        known_problem: decoded.decode_problem,
+    };
+    add_input(builder, input, &NoProgress)?;
+    Ok(())
 }
 
 /// One input on its way in.

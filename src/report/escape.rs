@@ -84,6 +84,40 @@ fn percent_escape(text: &str, also: &[char]) -> String {
     out
 }
 
+/// Text inside a double-quoted Graphviz DOT string: backslashes and quotes
+/// escaped (so no `\l`, `\N` or closing quote can come from the trace);
+/// control characters are already visible escapes, whose backslash is
+/// escaped in turn, so a newline stays on the label's line.
+pub(super) fn dot(text: &str) -> String {
+    let text = printable(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a quoted Mermaid label (`["..."]`): everything but letters,
+/// digits, spaces and `.,:/_-@()=+` becomes a Mermaid entity code (`#35;`),
+/// so no quote, bracket, pipe, semicolon, markup or `%%` comment can come
+/// from the trace.
+pub(super) fn mermaid(text: &str) -> String {
+    let text = printable(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_alphanumeric() || " .,:/_-@()=+".contains(c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "#{};", u32::from(c));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

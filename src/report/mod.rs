@@ -3,15 +3,19 @@
 //! write to what they are given and read no clock, environment or file.
 
 mod chain;
+pub mod diff;
 mod escape;
 mod github;
+pub mod graph;
 pub mod html;
 mod json;
 mod junit;
 mod markdown;
 mod model;
+pub mod query;
 mod sarif;
 mod text;
+pub mod why;
 
 pub use crate::analysis::codes::{Code, CodeInfo, FailOn, Level};
 pub use github::GithubRenderer;
