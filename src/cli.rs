@@ -85,6 +85,12 @@ pub enum Command {
     /// Exit codes: 0 no ordering difference precedes the failure, 1 one
     /// does, 2 bad input.
     Diff(DiffArgs),
+    /// Walk a recording in the terminal: events, findings, causal navigation.
+    ///
+    /// Runs the same analysis as `analyze` and shows its findings in the
+    /// text report's order; `?` lists the keys (docs/tui.md). Exit codes:
+    /// 0 quit, 2 could not analyze or could not use the terminal.
+    Tui(TuiArgs),
     /// Print a shell completion script.
     ///
     /// For example `causeway completions bash > ~/.local/share/bash-completion/completions/causeway`,
@@ -264,6 +270,21 @@ pub struct AnalyzeArgs {
     /// a fixed one]; the same input and seed give the same report.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    /// Trace files; several form one recording, in the order given.
+    #[arg(required = true, value_name = "TRACE")]
+    pub files: Vec<PathBuf>,
+    /// Read this config file instead of looking for causeway.toml.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no config file.
+    #[arg(long)]
+    pub no_config: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }

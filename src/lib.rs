@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod testgen;
+pub mod ui;
 
 #[cfg(test)]
 mod testutil;

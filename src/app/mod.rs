@@ -10,7 +10,7 @@ mod progress;
 
 use crate::analysis::{Timings, anomaly};
 use crate::baseline::BaselineError;
-use crate::cli::{AnalyzeArgs, Command, ConvertArgs, ReportArgs, TrainArgs, ValidateArgs};
+use crate::cli::{AnalyzeArgs, Command, ConvertArgs, ReportArgs, TrainArgs, TuiArgs, ValidateArgs};
 use crate::config::ConfigError;
 use crate::ingest::{self, IngestError};
 use crate::report::{ReadError, Report};
@@ -168,6 +168,11 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
             timings: None,
             messages: Vec::new(),
         }),
+        Command::Tui(args) => tui(args).map(|()| Outcome {
+            exit_code: exit_code::CLEAN,
+            timings: None,
+            messages: Vec::new(),
+        }),
         Command::Train(args) => train(args, stdout).map(|()| Outcome {
             exit_code: exit_code::CLEAN,
             timings: None,
@@ -219,6 +224,22 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
         timings: args.timings.then_some(done.timings),
         messages: Vec::new(),
     })
+}
+
+/// The terminal UI over the pipeline's one analysis.
+fn tui(args: TuiArgs) -> Result<(), AppError> {
+    let mut job = Job::new(args.files.clone(), args.input.options());
+    job.config = match (&args.config, args.no_config) {
+        (_, true) => ConfigSource::Defaults,
+        (Some(path), false) => ConfigSource::File(path.clone()),
+        (None, false) => ConfigSource::Discover,
+    };
+    job.anomalies = Some(AnomalyOptions::default());
+    job.root = Some(crate::report::default_root(&std::env::current_dir()?));
+    let done = pipeline::run(&job)?;
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    crate::ui::tui::run(&done.rec, &done.report, color)?;
+    Ok(())
 }
 
 /// Renders a saved JSON report again.

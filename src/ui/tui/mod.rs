@@ -1,0 +1,45 @@
+//! `causeway tui`: the recording's events, the findings in the text
+//! report's order and causal navigation between them, in a terminal
+//! (ratatui over crossterm). [`state`] is the key-driven state machine,
+//! testable without a terminal; [`keymap`] binds keys to its actions (and
+//! generates the help); [`view`] draws a state into any ratatui backend;
+//! [`sanitize`] keeps trace strings from reaching the terminal raw.
+
+pub mod keymap;
+pub mod sanitize;
+pub mod state;
+pub mod view;
+
+use crate::model::Recording;
+use crate::report::Report;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::io;
+use std::time::Duration;
+
+/// Runs the UI on the terminal until the user quits. `ratatui::init`
+/// enters the alternate screen and raw mode and installs a panic hook that
+/// restores the terminal before the panic message is printed.
+pub fn run(rec: &Recording, report: &Report, color: bool) -> io::Result<()> {
+    let mut state = state::State::new(rec, report);
+    state.color = color;
+    let mut terminal = ratatui::try_init()?;
+    let result = (|| -> io::Result<()> {
+        loop {
+            terminal.draw(|frame| view::draw(frame, &mut state))?;
+            if state.quit {
+                return Ok(());
+            }
+            if event::poll(Duration::from_millis(250))?
+                && let Event::Key(key) = event::read()?
+                && key.kind != KeyEventKind::Release
+            {
+                state.key(key);
+            }
+        }
+    })();
+    ratatui::try_restore()?;
+    result
+}
+
+#[cfg(test)]
+mod tests;

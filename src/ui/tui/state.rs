@@ -1,0 +1,356 @@
+//! The UI's state and its transitions: a key in, a new state out, no
+//! terminal involved. Rows are event indexes in file order; only the rows
+//! the view shows are ever formatted.
+
+use super::keymap::{self, Action};
+use crate::graph::edges::{Edge, EdgeKind, sync_edges};
+use crate::model::{EventIdx, Recording};
+use crate::report::{Body, Finding, Report};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+/// Which list the movement keys move in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Events,
+    Findings,
+}
+
+/// What the keyboard is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a search query.
+    Search(String),
+    Help,
+}
+
+pub struct State<'a> {
+    pub rec: &'a Recording,
+    /// The findings as the text report shows them, in its order.
+    pub findings: Vec<Cow<'a, Finding>>,
+    /// Per finding: the events it names (primary first), resolved.
+    pub finding_events: Vec<Vec<EventIdx>>,
+    /// Events that take part in some finding, with the first such finding.
+    pub marked: HashMap<EventIdx, usize>,
+    /// Synchronization edges, sorted by target.
+    edges: Vec<Edge>,
+    pub pane: Pane,
+    pub mode: Mode,
+    /// The selected event.
+    pub selected: usize,
+    /// The first event row shown.
+    pub top: usize,
+    /// Rows of the event list, as last drawn.
+    pub page: usize,
+    pub finding: usize,
+    back: Vec<usize>,
+    forward: Vec<usize>,
+    pub query: Option<String>,
+    /// A one-line message for the status bar.
+    pub status: String,
+    pub color: bool,
+    pub quit: bool,
+}
+
+impl<'a> State<'a> {
+    pub fn new(rec: &'a Recording, report: &'a Report) -> State<'a> {
+        let findings = report.shown();
+        let ids: Vec<Vec<&str>> = findings.iter().map(|f| named_ids(f)).collect();
+        let wanted: HashSet<&str> = ids.iter().flatten().copied().collect();
+        let mut by_id: HashMap<&str, EventIdx> = HashMap::new();
+        if !wanted.is_empty() {
+            for idx in rec.indices() {
+                if let Some(&id) = wanted.get(rec.id_str(idx)) {
+                    by_id.entry(id).or_insert(idx);
+                }
+            }
+        }
+        let finding_events: Vec<Vec<EventIdx>> = ids
+            .iter()
+            .map(|ids| ids.iter().filter_map(|id| by_id.get(id).copied()).collect())
+            .collect();
+        let mut marked = HashMap::new();
+        for (i, events) in finding_events.iter().enumerate() {
+            for &e in events {
+                marked.entry(e).or_insert(i);
+            }
+        }
+        let edges = sync_edges(rec);
+        State {
+            rec,
+            findings,
+            finding_events,
+            marked,
+            edges,
+            pane: Pane::Events,
+            mode: Mode::Normal,
+            selected: 0,
+            top: 0,
+            page: 20,
+            finding: 0,
+            back: Vec::new(),
+            forward: Vec::new(),
+            query: None,
+            status: String::new(),
+            color: true,
+            quit: false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rec.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rec.events.is_empty()
+    }
+
+    /// Handles one key.
+    pub fn key(&mut self, key: KeyEvent) {
+        match &mut self.mode {
+            Mode::Search(query) => match key.code {
+                KeyCode::Esc => self.mode = Mode::Normal,
+                KeyCode::Enter => {
+                    let query = std::mem::take(query);
+                    self.mode = Mode::Normal;
+                    self.query = (!query.is_empty()).then_some(query);
+                    self.find(true);
+                }
+                KeyCode::Backspace => {
+                    query.pop();
+                }
+                KeyCode::Char(c) => query.push(c),
+                _ => {}
+            },
+            Mode::Help => {
+                if matches!(keymap::action(key), Some(Action::Quit)) {
+                    self.quit = true;
+                }
+                self.mode = Mode::Normal;
+            }
+            Mode::Normal => {
+                if let Some(action) = keymap::action(key) {
+                    self.act(action);
+                }
+            }
+        }
+    }
+
+    pub fn act(&mut self, action: Action) {
+        self.status.clear();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(self.page.max(1) as isize),
+            Action::PageUp => self.move_by(-(self.page.max(1) as isize)),
+            Action::Home => self.move_by(isize::MIN / 2),
+            Action::End => self.move_by(isize::MAX / 2),
+            Action::NextPane => {
+                self.pane = match self.pane {
+                    Pane::Events => Pane::Findings,
+                    Pane::Findings => Pane::Events,
+                }
+            }
+            Action::Open => {
+                let target = self
+                    .finding_events
+                    .get(self.finding)
+                    .and_then(|e| e.first());
+                match target {
+                    Some(&e) => {
+                        self.jump(e.index());
+                        self.pane = Pane::Events;
+                    }
+                    None => self.status = "no event for this finding".to_string(),
+                }
+            }
+            Action::Parent => match self.rec.events.get(self.selected).and_then(|e| e.parent) {
+                Some(p) => self.jump(p.index()),
+                None => self.status = "no parent".to_string(),
+            },
+            Action::Child => {
+                let this = EventIdx(self.selected as u32);
+                let child = self
+                    .rec
+                    .events
+                    .iter()
+                    .enumerate()
+                    .skip(self.selected + 1)
+                    .find(|(_, e)| e.parent == Some(this))
+                    .map(|(i, _)| i);
+                match child {
+                    Some(c) => self.jump(c),
+                    None => self.status = "no child after this event".to_string(),
+                }
+            }
+            Action::OrderedBy => match self.ordered_by(EventIdx(self.selected as u32)) {
+                Some(edge) => {
+                    self.status = format!("ordered by {}", edge.kind.as_str());
+                    self.jump(edge.from.index());
+                }
+                None => self.status = "no event on another lane orders this one".to_string(),
+            },
+            Action::OtherAccess => match self.other_access() {
+                Some(e) => self.jump(e),
+                None => self.status = "not an access of a race".to_string(),
+            },
+            Action::ErrorRoot => match self.error_root() {
+                Some(e) => self.jump(e),
+                None => self.status = "not on an error chain".to_string(),
+            },
+            Action::Back => {
+                if let Some(to) = self.back.pop() {
+                    self.forward.push(self.selected);
+                    self.select(to);
+                }
+            }
+            Action::Forward => {
+                if let Some(to) = self.forward.pop() {
+                    self.back.push(self.selected);
+                    self.select(to);
+                }
+            }
+            Action::Search => self.mode = Mode::Search(String::new()),
+            Action::NextMatch => self.find(true),
+            Action::PrevMatch => self.find(false),
+            Action::Help => self.mode = Mode::Help,
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        match self.pane {
+            Pane::Events => {
+                let to = clamp(self.selected, delta, self.len());
+                self.select(to);
+            }
+            Pane::Findings => self.finding = clamp(self.finding, delta, self.findings.len()),
+        }
+    }
+
+    fn select(&mut self, row: usize) {
+        self.selected = row.min(self.len().saturating_sub(1));
+    }
+
+    /// Selects an event and records where we came from.
+    pub fn jump(&mut self, row: usize) {
+        if row != self.selected {
+            self.back.push(self.selected);
+            self.forward.clear();
+        }
+        self.select(row);
+    }
+
+    /// The edge from another lane into `e` (a spawn, lock release, message
+    /// send, join or parent on another lane).
+    pub fn ordered_by(&self, e: EventIdx) -> Option<Edge> {
+        let start = self.edges.partition_point(|edge| edge.to < e);
+        let exec = self.rec.event(e).exec;
+        self.edges[start..]
+            .iter()
+            .take_while(|edge| edge.to == e)
+            .filter(|edge| self.rec.event(edge.from).exec != exec)
+            .min_by_key(|edge| (edge.kind == EdgeKind::Parent, edge.from))
+            .copied()
+    }
+
+    /// The other access of the race the selected event is an access of.
+    fn other_access(&self) -> Option<usize> {
+        let this = EventIdx(self.selected as u32);
+        self.findings
+            .iter()
+            .zip(&self.finding_events)
+            .filter(|(f, _)| matches!(f.body, Body::Race(_)))
+            .find_map(|(_, events)| match events.as_slice() {
+                [a, b, ..] if *a == this => Some(b.index()),
+                [a, b, ..] if *b == this => Some(a.index()),
+                _ => None,
+            })
+    }
+
+    /// The root of the error chain the selected event is on.
+    fn error_root(&self) -> Option<usize> {
+        let this = EventIdx(self.selected as u32);
+        self.findings
+            .iter()
+            .zip(&self.finding_events)
+            .find_map(|(f, events)| match &f.body {
+                Body::Error(_) if events.contains(&this) => events.get(1).map(|e| e.index()),
+                _ => None,
+            })
+    }
+
+    /// Selects the next (or previous) event whose row matches the query,
+    /// wrapping around.
+    fn find(&mut self, forward: bool) {
+        let Some(query) = self.query.clone() else {
+            self.status = "no search; press /".to_string();
+            return;
+        };
+        let n = self.len();
+        let hit = (1..=n)
+            .map(|step| {
+                if forward {
+                    (self.selected + step) % n
+                } else {
+                    (self.selected + n - step % n) % n
+                }
+            })
+            .find(|&i| self.matches(i, &query));
+        match hit {
+            Some(i) => {
+                self.jump(i);
+                self.status = format!("/{query}");
+            }
+            None => self.status = format!("not found: {query}"),
+        }
+    }
+
+    fn matches(&self, i: usize, query: &str) -> bool {
+        let e = &self.rec.events[i];
+        let has = |s: crate::model::Sym| self.rec.str(s).contains(query);
+        e.kind.as_str().contains(query)
+            || e.function.is_some_and(has)
+            || e.subject.is_some_and(has)
+            || has(e.location)
+            || self.rec.id_str(EventIdx(i as u32)).contains(query)
+    }
+
+    /// Keeps the selected row inside the shown window of `rows` rows.
+    pub fn scroll_to_selected(&mut self, rows: usize) {
+        self.page = rows;
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if rows > 0 && self.selected >= self.top + rows {
+            self.top = self.selected + 1 - rows;
+        }
+    }
+}
+
+fn clamp(current: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (current as isize)
+        .saturating_add(delta)
+        .clamp(0, len as isize - 1) as usize
+}
+
+/// The event ids a finding names, its primary event first: a race's two
+/// accesses, an error and its chain from the root down, an anomaly's events.
+fn named_ids(finding: &Finding) -> Vec<&str> {
+    match &finding.body {
+        Body::Race(r) => vec![&r.accesses[0].event_id, &r.accesses[1].event_id]
+            .into_iter()
+            .map(String::as_str)
+            .collect(),
+        Body::Error(e) => std::iter::once(e.event_id.as_str())
+            .chain(e.chain.iter().map(String::as_str))
+            .collect(),
+        Body::Anomaly(a) => std::iter::once(a.event_id.as_str())
+            .chain(a.affected_events.iter().map(String::as_str))
+            .collect(),
+    }
+}

@@ -1,0 +1,178 @@
+//! The UI without a terminal: key handling as state transitions, each
+//! screen rendered into ratatui's TestBackend and snapshotted, and hostile
+//! trace strings kept out of the rendered buffer.
+
+use super::state::{Mode, Pane, State};
+use super::view;
+use crate::model::Recording;
+use crate::report::Report;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn demo() -> (Recording, Report) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-bank.jsonl");
+    let bytes = std::fs::read(path).unwrap();
+    let rec = crate::ingest::load_bytes(vec![("demo-bank.jsonl".to_string(), bytes)]).unwrap();
+    let analysis = crate::analysis::analyze(&rec, None);
+    let mut report = Report::build(&rec, &analysis);
+    report.settle(crate::report::FailOn::Race);
+    (rec, report)
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn press(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        state.key(key(code));
+    }
+}
+
+fn screen(state: &mut State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::draw(f, state)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn enter_jumps_to_the_race_and_a_to_its_other_access_and_back_returns() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    assert_eq!(state.selected, 0);
+    press(&mut state, "\t\n");
+    assert_eq!(state.pane, Pane::Events);
+    let first = state.selected;
+    assert_eq!(first, state.finding_events[0][0].index());
+    assert!(rec.events[first].access_class().is_some());
+    press(&mut state, "a");
+    let second = state.selected;
+    assert_eq!(second, state.finding_events[0][1].index());
+    assert_ne!(first, second);
+    press(&mut state, "a");
+    assert_eq!(state.selected, first);
+    press(&mut state, "bbb");
+    assert_eq!(state.selected, 0);
+    press(&mut state, "f");
+    assert_eq!(state.selected, first);
+}
+
+#[test]
+fn movement_parent_search_help_and_quit() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    press(&mut state, "jjj");
+    assert_eq!(state.selected, 3);
+    press(&mut state, "k");
+    assert_eq!(state.selected, 2);
+    state.key(key(KeyCode::End));
+    assert_eq!(state.selected, rec.events.len() - 1);
+    state.key(key(KeyCode::Home));
+    assert_eq!(state.selected, 0);
+    // The first event has no parent: nothing moves, the status says why.
+    press(&mut state, "p");
+    assert_eq!((state.selected, state.status.as_str()), (0, "no parent"));
+    press(&mut state, "c");
+    let child = state.selected;
+    assert_eq!(rec.events[child].parent.map(|p| p.index()), Some(0));
+    press(&mut state, "p");
+    assert_eq!(state.selected, 0);
+    press(&mut state, "/lock_release\n");
+    assert_eq!(rec.events[state.selected].kind.as_str(), "lock_release");
+    let hit = state.selected;
+    press(&mut state, "n");
+    assert!(state.selected > hit);
+    press(&mut state, "N");
+    assert_eq!(state.selected, hit);
+    press(&mut state, "/no-such-thing\n");
+    assert_eq!(state.selected, hit);
+    assert!(state.status.starts_with("not found"));
+    press(&mut state, "?");
+    assert_eq!(state.mode, Mode::Help);
+    press(&mut state, "x");
+    assert_eq!(state.mode, Mode::Normal);
+    assert!(!state.quit);
+    state.key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(state.quit);
+}
+
+#[test]
+fn ordered_by_goes_to_another_lane() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    // The first event of a spawned worker is ordered by its spawn.
+    let worker = (0..rec.events.len())
+        .find(|&i| state.ordered_by(crate::model::EventIdx(i as u32)).is_some())
+        .unwrap();
+    state.jump(worker);
+    press(&mut state, "o");
+    assert_ne!(rec.events[state.selected].exec, rec.events[worker].exec);
+}
+
+#[test]
+fn screens_at_80x24() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    state.color = false;
+    insta::assert_snapshot!("tui_events", screen(&mut state, 80, 24));
+    press(&mut state, "\t");
+    insta::assert_snapshot!("tui_findings", screen(&mut state, 80, 24));
+    press(&mut state, "\na");
+    insta::assert_snapshot!("tui_other_access", screen(&mut state, 80, 24));
+    press(&mut state, "?");
+    insta::assert_snapshot!("tui_help", screen(&mut state, 80, 24));
+}
+
+#[test]
+fn hostile_trace_strings_never_reach_the_buffer_raw() {
+    let evil = [
+        "\u{1b}[2J",
+        "\u{1b}]0;pwn\u{7}",
+        "\r",
+        "\u{202E}",
+        "\u{2066}",
+        "\u{9b}31m",
+    ];
+    let mut lines = String::new();
+    for (i, e) in evil.iter().enumerate() {
+        let s = serde_json::to_string(&format!("x{e}y")).unwrap();
+        lines.push_str(&format!(
+            r#"{{"id":"e{i}","trace_id":"t","timestamp":"2026-11-26T10:00:0{i}Z","kind":"state_write","metadata":{{"service":{s},"thread":{s},"function":{s},"variable":{s},"file":{s},"line":3}}}}
+"#
+        ));
+    }
+    let rec =
+        crate::ingest::load_bytes(vec![("evil.jsonl".to_string(), lines.into_bytes())]).unwrap();
+    assert_eq!(rec.events.len(), evil.len());
+    let report = Report::build(&rec, &crate::analysis::analyze(&rec, None));
+    let mut state = State::new(&rec, &report);
+    for _ in 0..evil.len() {
+        let out = screen(&mut state, 120, 30);
+        let bad: Vec<char> = out
+            .chars()
+            .filter(|&c| {
+                c != '\n'
+                    && (c.is_control()
+                        || ('\u{202A}'..='\u{202E}').contains(&c)
+                        || ('\u{2066}'..='\u{2069}').contains(&c))
+            })
+            .collect();
+        assert!(bad.is_empty(), "raw {bad:?} in\n{out}");
+        assert!(out.contains("\\u{1b}"), "{out}");
+        press(&mut state, "j");
+    }
+}

@@ -1,0 +1,231 @@
+//! Draws a [`State`] into a ratatui frame: the event stream (only the
+//! visible rows are formatted), the details of the selected event, the
+//! findings, a status line and the help overlay. Every trace string goes
+//! through [`clean`]; colour only when the state asks for it (NO_COLOR).
+
+use super::keymap::KEYMAP;
+use super::sanitize::clean;
+use super::state::{Mode, Pane, State};
+use crate::model::{EventIdx, EventKind};
+use crate::report::Body;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &mut State) {
+    let [body, status] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+    let [events, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let [details, findings] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+    draw_events(frame, state, events);
+    draw_details(frame, state, details);
+    draw_findings(frame, state, findings);
+    draw_status(frame, state, status);
+    if state.mode == Mode::Help {
+        draw_help(frame, body);
+    }
+}
+
+fn style(state: &State, color: Color) -> Style {
+    if state.color {
+        Style::new().fg(color)
+    } else {
+        Style::new()
+    }
+}
+
+fn kind_color(kind: EventKind, exception: bool) -> Color {
+    match kind {
+        EventKind::Error => Color::Red,
+        EventKind::FunctionExit if exception => Color::Red,
+        EventKind::StateWrite => Color::Yellow,
+        EventKind::StateRead => Color::Cyan,
+        EventKind::LockAcquire | EventKind::LockRelease => Color::Magenta,
+        EventKind::MessageSend | EventKind::MessageReceive => Color::Blue,
+        EventKind::AsyncSpawn | EventKind::AsyncAwait => Color::Green,
+        _ => Color::Reset,
+    }
+}
+
+fn block<'t>(title: &'t str, focused: bool) -> Block<'t> {
+    let block = Block::new().borders(Borders::ALL).title(title);
+    if focused {
+        block.border_style(Style::new().add_modifier(Modifier::BOLD))
+    } else {
+        block
+    }
+}
+
+fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
+    let rows = area.height.saturating_sub(2) as usize;
+    state.scroll_to_selected(rows);
+    let rec = state.rec;
+    let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
+    let end = (state.top + rows).min(state.len());
+    let mut lines = Vec::with_capacity(rows);
+    for i in state.top..end {
+        let e = &rec.events[i];
+        let idx = EventIdx(i as u32);
+        let line = rec.exec_line(idx);
+        let mark = if state.marked.contains_key(&idx) {
+            "!"
+        } else {
+            " "
+        };
+        let what = e.function.or(e.subject).map_or("", |s| rec.str(s));
+        let text = format!(
+            "{mark}{i:>7} {:>10.3}ms {}/{} {:<15} {} {}",
+            (e.timestamp_ns - t0) as f64 / 1e6,
+            clean(rec.str(line.service)),
+            clean(rec.str(line.thread)),
+            e.kind.as_str(),
+            clean(what),
+            clean(rec.str(e.location)),
+        );
+        let mut s = style(state, kind_color(e.kind, e.flags.exception));
+        if mark == "!" && state.color {
+            s = s.add_modifier(Modifier::BOLD);
+        }
+        if i == state.selected {
+            s = s.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(Span::styled(text, s)));
+    }
+    let title = format!(
+        " events {}/{} ",
+        state.selected + usize::from(!state.is_empty()),
+        state.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(block(&title, state.pane == Pane::Events)),
+        area,
+    );
+}
+
+fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
+    let rec = state.rec;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = rec.events.get(state.selected) {
+        let idx = EventIdx(state.selected as u32);
+        let line = rec.exec_line(idx);
+        let mut field = |name: &str, value: String| {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{name:<9}"),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(value),
+            ]));
+        };
+        field("id", clean(rec.id_str(idx)).into_owned());
+        field("kind", e.kind.as_str().to_string());
+        field("trace", clean(rec.str(e.trace)).into_owned());
+        field(
+            "lane",
+            format!(
+                "{}/{}",
+                clean(rec.str(line.service)),
+                clean(rec.str(line.thread))
+            ),
+        );
+        if let Some(f) = e.function {
+            field("function", clean(rec.str(f)).into_owned());
+        }
+        if let Some(s) = e.subject {
+            field("subject", clean(rec.str(s)).into_owned());
+        }
+        field("location", clean(rec.str(e.location)).into_owned());
+        let file = rec
+            .files
+            .get(e.origin.file as usize)
+            .map_or("", |f| f.path.as_str());
+        field("input", format!("{}:{}", clean(file), e.origin.line));
+        field(
+            "parent",
+            e.parent.map_or("none".to_string(), |p| {
+                format!("#{} {}", p.0, clean(rec.id_str(p)))
+            }),
+        );
+        if let Some(edge) = state.ordered_by(idx) {
+            field(
+                "ordered",
+                format!("by #{} ({}) [o]", edge.from.0, edge.kind.as_str()),
+            );
+        }
+        if let Some(&f) = state.marked.get(&idx) {
+            field("finding", clean(&state.findings[f].head.title).into_owned());
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(" details ", false)),
+        area,
+    );
+}
+
+fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
+    let rows = area.height.saturating_sub(2) as usize;
+    let top = (state.finding + 1).saturating_sub(rows);
+    let lines: Vec<Line> = state
+        .findings
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(rows)
+        .map(|(i, f)| {
+            let color = match f.body {
+                Body::Race(_) | Body::Error(_) => Color::Red,
+                Body::Anomaly(_) => Color::Yellow,
+            };
+            let mut s = style(state, color);
+            if i == state.finding && state.pane == Pane::Findings {
+                s = s.add_modifier(Modifier::REVERSED);
+            }
+            Line::from(Span::styled(
+                format!("{} {}", f.head.code, clean(&f.head.title)),
+                s,
+            ))
+        })
+        .collect();
+    let title = format!(" findings {} ", state.findings.len());
+    frame.render_widget(
+        Paragraph::new(lines).block(block(&title, state.pane == Pane::Findings)),
+        area,
+    );
+}
+
+fn draw_status(frame: &mut Frame, state: &State, area: Rect) {
+    let text = match &state.mode {
+        Mode::Search(query) => format!("/{}", clean(query)),
+        _ if !state.status.is_empty() => clean(&state.status).into_owned(),
+        _ => "? help  q quit  Tab pane  Enter jump  a other access  p parent  b back  / search"
+            .to_string(),
+    };
+    frame.render_widget(Paragraph::new(text), area);
+}
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = KEYMAP
+        .iter()
+        .map(|b| Line::from(format!("{:<7} {}", b.label, b.help)))
+        .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 76.min(area.width);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(block(" keys (any key closes) ", true)),
+        popup,
+    );
+}
