@@ -177,6 +177,7 @@ impl Workspace {
         for (from, to) in [
             ("clean-lock-protected.jsonl", "clean trace.jsonl"),
             ("demo-bank.jsonl", "racy trace.jsonl"),
+            ("testgen/shop.jsonl", "shop trace.jsonl"),
         ] {
             std::fs::copy(root().join("fixtures").join(from), traces.join(to)).unwrap();
         }
@@ -441,8 +442,14 @@ fn bad_inputs_exit_2_with_an_annotation() {
 #[test]
 fn replay_tests_are_generated_and_keep_the_exit_code() {
     let ws = Workspace::new();
+    // The racy demo's own calls all depend on its race or have receivers
+    // that are not JSON, so gen-tests skips them; the shop trace has calls
+    // to replay.
     let step = ws.run(&[
-        ("traces", &format!("{HOSTILE_DIR}/racy trace.jsonl")),
+        (
+            "traces",
+            &format!("{HOSTILE_DIR}/racy trace.jsonl\n{HOSTILE_DIR}/shop trace.jsonl"),
+        ),
         ("replay-tests", "pytest:tests/replay"),
     ]);
     assert_eq!(step.code(), 1, "{}", step.log());
