@@ -102,19 +102,47 @@ impl Format {
     }
 }
 
-/// Trace data made safe for a terminal: control characters (which could move
-/// the cursor, recolour or retitle the terminal) are written as escapes.
+/// Whether a character must not reach a terminal as it is: a control
+/// character (which could move the cursor, recolour or retitle the
+/// terminal) or an invisible format character that reorders or hides text
+/// (bidi overrides and isolates, zero-width characters, the BOM).
+fn hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Trace data made safe for a terminal: every [`hostile`] character is
+/// written as a visible escape (`\u{1b}`, `\r`, `\u{202e}`).
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(hostile) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut clean = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if hostile(c) {
             clean.extend(c.escape_default());
         } else {
             clean.push(c);
         }
     }
     std::borrow::Cow::Owned(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn escapes_and_bidi_become_visible() {
+        let dirty = "a\u{1b}[2Jb\u{1b}]0;pwn\u{7}c\rd\u{202E}e\u{2066}";
+        let out = printable(dirty);
+        assert!(
+            !out.chars()
+                .any(|c| c.is_control() || c == '\u{202E}' || c == '\u{2066}')
+        );
+        assert!(out.contains("\\u{1b}[2J"), "{out}");
+        assert_eq!(printable("plain"), "plain");
+    }
 }

@@ -3,10 +3,10 @@
 //! (ratatui over crossterm). [`state`] is the key-driven state machine,
 //! testable without a terminal; [`keymap`] binds keys to its actions (and
 //! generates the help); [`view`] draws a state into any ratatui backend;
-//! [`sanitize`] keeps trace strings from reaching the terminal raw.
+//! trace strings go through [`crate::report::printable`], as in the text
+//! report, so none reaches the terminal raw.
 
 pub mod keymap;
-pub mod sanitize;
 pub mod state;
 pub mod view;
 

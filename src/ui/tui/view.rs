@@ -4,10 +4,10 @@
 //! through [`clean`]; colour only when the state asks for it (NO_COLOR).
 
 use super::keymap::KEYMAP;
-use super::sanitize::clean;
 use super::state::{Mode, Pane, State};
 use crate::model::{EventIdx, EventKind};
 use crate::report::Body;
+use crate::report::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -81,11 +81,11 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         let text = format!(
             "{mark}{i:>7} {:>10.3}ms {}/{} {:<15} {} {}",
             (e.timestamp_ns - t0) as f64 / 1e6,
-            clean(rec.str(line.service)),
-            clean(rec.str(line.thread)),
+            printable(rec.str(line.service)),
+            printable(rec.str(line.thread)),
             e.kind.as_str(),
-            clean(what),
-            clean(rec.str(e.location)),
+            printable(what),
+            printable(rec.str(e.location)),
         );
         let mut s = style(state, kind_color(e.kind, e.flags.exception));
         if mark == "!" && state.color {
@@ -122,33 +122,33 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
                 Span::raw(value),
             ]));
         };
-        field("id", clean(rec.id_str(idx)).into_owned());
+        field("id", printable(rec.id_str(idx)).into_owned());
         field("kind", e.kind.as_str().to_string());
-        field("trace", clean(rec.str(e.trace)).into_owned());
+        field("trace", printable(rec.str(e.trace)).into_owned());
         field(
             "lane",
             format!(
                 "{}/{}",
-                clean(rec.str(line.service)),
-                clean(rec.str(line.thread))
+                printable(rec.str(line.service)),
+                printable(rec.str(line.thread))
             ),
         );
         if let Some(f) = e.function {
-            field("function", clean(rec.str(f)).into_owned());
+            field("function", printable(rec.str(f)).into_owned());
         }
         if let Some(s) = e.subject {
-            field("subject", clean(rec.str(s)).into_owned());
+            field("subject", printable(rec.str(s)).into_owned());
         }
-        field("location", clean(rec.str(e.location)).into_owned());
+        field("location", printable(rec.str(e.location)).into_owned());
         let file = rec
             .files
             .get(e.origin.file as usize)
             .map_or("", |f| f.path.as_str());
-        field("input", format!("{}:{}", clean(file), e.origin.line));
+        field("input", format!("{}:{}", printable(file), e.origin.line));
         field(
             "parent",
             e.parent.map_or("none".to_string(), |p| {
-                format!("#{} {}", p.0, clean(rec.id_str(p)))
+                format!("#{} {}", p.0, printable(rec.id_str(p)))
             }),
         );
         if let Some(edge) = state.ordered_by(idx) {
@@ -158,7 +158,10 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
             );
         }
         if let Some(&f) = state.marked.get(&idx) {
-            field("finding", clean(&state.findings[f].head.title).into_owned());
+            field(
+                "finding",
+                printable(&state.findings[f].head.title).into_owned(),
+            );
         }
     }
     frame.render_widget(
@@ -188,7 +191,7 @@ fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
                 s = s.add_modifier(Modifier::REVERSED);
             }
             Line::from(Span::styled(
-                format!("{} {}", f.head.code, clean(&f.head.title)),
+                format!("{} {}", f.head.code, printable(&f.head.title)),
                 s,
             ))
         })
@@ -202,8 +205,8 @@ fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
 
 fn draw_status(frame: &mut Frame, state: &State, area: Rect) {
     let text = match &state.mode {
-        Mode::Search(query) => format!("/{}", clean(query)),
-        _ if !state.status.is_empty() => clean(&state.status).into_owned(),
+        Mode::Search(query) => format!("/{}", printable(query)),
+        _ if !state.status.is_empty() => printable(&state.status).into_owned(),
         _ => "? help  q quit  Tab pane  Enter jump  a other access  p parent  b back  / search"
             .to_string(),
     };
