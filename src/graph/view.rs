@@ -47,6 +47,18 @@ pub struct View {
     pub edges: Vec<(usize, usize, EdgeKind)>,
 }
 
+impl View {
+    /// Per lane, its nodes (indices into `nodes`) in order: one pass, for
+    /// renderers that draw lane by lane.
+    pub fn nodes_by_lane(&self) -> Vec<Vec<usize>> {
+        let mut by_lane = vec![Vec::new(); self.lanes.len()];
+        for (n, node) in self.nodes.iter().enumerate() {
+            by_lane[node.lane].push(n);
+        }
+        by_lane
+    }
+}
+
 /// A one-line description of an event: kind, what it is about, location.
 pub fn describe(rec: &Recording, idx: EventIdx) -> String {
     let event = rec.event(idx);

@@ -12,24 +12,19 @@ pub(super) fn render(rec: &Recording, view: &View, out: &mut dyn Write) -> io::R
     writeln!(out, "digraph causeway {{")?;
     writeln!(out, "  rankdir=TB;")?;
     writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
-    for lane in 0..view.lanes.len() {
+    for (lane, nodes) in view.nodes_by_lane().into_iter().enumerate() {
         writeln!(out, "  subgraph cluster_lane{lane} {{")?;
         writeln!(
             out,
             "    label=\"{}\";",
             escape::dot(&lane_title(view, lane))
         )?;
-        for (n, node) in view
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.lane == lane)
-        {
+        for n in nodes {
             writeln!(
                 out,
                 "    n{n} [label=\"{}\", tooltip=\"{}\"];",
                 escape::dot(&label(rec, view, n)),
-                escape::dot(rec.id_str(node.first))
+                escape::dot(rec.id_str(view.nodes[n].first))
             )?;
         }
         writeln!(out, "  }}")?;

@@ -10,18 +10,13 @@ use std::io::{self, Write};
 
 pub(super) fn render(rec: &Recording, view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "flowchart TB")?;
-    for lane in 0..view.lanes.len() {
+    for (lane, nodes) in view.nodes_by_lane().into_iter().enumerate() {
         writeln!(
             out,
             "  subgraph lane{lane} [\"{}\"]",
             escape::mermaid(&lane_title(view, lane))
         )?;
-        for (n, _) in view
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.lane == lane)
-        {
+        for n in nodes {
             writeln!(
                 out,
                 "    n{n}[\"{}\"]",
