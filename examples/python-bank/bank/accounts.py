@@ -25,9 +25,13 @@ class Account:
 
 
 class Bank:
-    def __init__(self, fees_take_lock):
+    def __init__(self, fees_take_lock, between_read_and_write=None):
         self._lock = threading.Lock()
         self.fees_take_lock = fees_take_lock
+        # A test's hook into the unlocked fee: called with the balance just
+        # read, before the new balance is written (run_schedule.py uses it
+        # to force one interleaving).
+        self._between = between_read_and_write or (lambda balance: balance)
         self.accounts = {}
         self.house = Account(0, "house", 0)
 
@@ -53,7 +57,7 @@ class Bank:
                 account.balance -= fee
                 self.house.balance += fee
         else:
-            account.balance -= fee  # BUG: no lock, races with transfer()
+            account.balance = self._between(account.balance) - fee  # BUG: no lock, races with transfer()
             with self._lock:
                 self.house.balance += fee
 

@@ -152,7 +152,10 @@ fn races(run: Run<'_>) -> HashSet<(String, String, String)> {
 
 /// Compares the runs.
 pub fn diff(passing: Run<'_>, failing: Run<'_>) -> DiffReport {
-    let (p, f) = (align::align(passing.rec), align::align(failing.rec));
+    let (p, f) = (
+        align::align(passing.rec, &align::lane_names(failing.rec)),
+        align::align(failing.rec, &align::lane_names(passing.rec)),
+    );
     let mut report = DiffReport::default();
 
     // The failure and its causal past, in the failing run.
@@ -262,19 +265,20 @@ pub fn diff(passing: Run<'_>, failing: Run<'_>) -> DiffReport {
             _ => &[],
         };
         for &field in fields {
+            let text = |v: Option<&serde_json::Value>| {
+                v.map_or("(none)".into(), |v| without_addresses(&v.to_string()))
+            };
             let (a, b) = (
-                p.metadata[idx.index()].get(field),
-                f.metadata[other.index()].get(field),
+                text(p.metadata[idx.index()].get(field)),
+                text(f.metadata[other.index()].get(field)),
             );
             if a != b {
-                let text =
-                    |v: Option<&serde_json::Value>| v.map_or("(none)".into(), |v| v.to_string());
                 report.values.push(ValueDiff {
                     passing: shown(passing.rec, idx),
                     failing: shown(failing.rec, other),
                     field: field.to_string(),
-                    passing_value: text(a),
-                    failing_value: text(b),
+                    passing_value: a,
+                    failing_value: b,
                 });
             }
         }
@@ -285,6 +289,16 @@ pub fn diff(passing: Run<'_>, failing: Run<'_>) -> DiffReport {
         }
     }
     report
+}
+
+/// A value with the memory addresses of reprs (`<function f at
+/// 0x7f3a...>`, `<Bank object at 0x...>`) blanked: they differ between any
+/// two runs and say nothing about what the program did.
+fn without_addresses(text: &str) -> String {
+    static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" at 0x[0-9a-fA-F]+").expect("a valid regex")
+    });
+    ADDRESS.replace_all(text, " at 0x…").into_owned()
 }
 
 #[cfg(test)]

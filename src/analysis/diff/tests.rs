@@ -87,3 +87,20 @@ fn timing_alone_is_no_ordering_difference() {
     assert_eq!(report.only_failing.len(), 1);
     assert!(report.values.is_empty());
 }
+
+#[test]
+fn lanes_whose_names_differ_align_by_spawn_position() {
+    let report = diff_of("renamed-threads");
+    // Thread-3/Thread-4 in the passing run are Thread-8/Thread-9 in the
+    // failing one: aligned by the spawn that started them, every step but
+    // the error has its counterpart.
+    assert!(report.only_passing.is_empty(), "{:?}", report.only_passing);
+    assert_eq!(report.only_failing.len(), 1, "{:?}", report.only_failing);
+    assert!(report.ordering_precedes_failure());
+    let d = &report.order[0];
+    assert_eq!(d.resource, "variable bank:balance");
+    assert_eq!(
+        (d.passing[0].lane.as_str(), d.failing[1].lane.as_str()),
+        ("bank/Thread-3", "bank/Thread-8")
+    );
+}
