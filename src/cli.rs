@@ -382,13 +382,13 @@ pub struct QueryArgs {
     /// Only events of this kind (repeatable), e.g. `state_write`.
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
-    /// Only events of this service.
+    /// Only events of services matching this glob.
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    /// Only events of this thread (lane).
+    /// Only events of threads (lanes) matching this glob, e.g. `worker-*`.
     #[arg(long, value_name = "NAME")]
     pub thread: Option<String>,
-    /// Only events of this trace id.
+    /// Only events of trace ids matching this glob.
     #[arg(long, value_name = "ID")]
     pub trace: Option<String>,
     /// Only accesses to variables matching this glob.

@@ -27,7 +27,13 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::from(exit_code::CLEAN),
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e}");
+            // Errors quote trace data (ids, kinds, paths): escaped, as
+            // every other terminal output is.
+            let _ = writeln!(
+                stderr,
+                "error: {}",
+                causeway::report::printable(&e.to_string())
+            );
             if let Some(hint) = e.hint() {
                 let _ = writeln!(stderr, "hint: {hint}");
             }

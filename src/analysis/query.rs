@@ -1,5 +1,6 @@
-//! Event selection for `causeway query`: by kind, service, thread, trace,
-//! variable and function (globs), file or `file:line`, time range, and by
+//! Event selection for `causeway query`: by kind, and by globs on service,
+//! thread, trace, variable and function (each string's verdict remembered,
+//! so a glob runs once per distinct string, not once per event), file or `file:line`, time range, and by
 //! causality: an event's causal past (`--before`), its causal future
 //! (`--after`) or the events concurrent with it, all over the whole
 //! recording's happens-before graph ([`TraceGraph::whole`]). The graph is
@@ -8,7 +9,7 @@
 
 use crate::graph::TraceGraph;
 use crate::graph::edges::sync_edges;
-use crate::model::{EventIdx, EventKind, Recording};
+use crate::model::{EventIdx, EventKind, Recording, Sym};
 use globset::{Glob, GlobMatcher};
 
 /// What to select. Every filter given must hold.
@@ -50,10 +51,51 @@ fn matcher(glob: Option<&String>) -> Result<Option<GlobMatcher>, BadGlob> {
     .transpose()
 }
 
+/// A glob over interned strings, with each symbol's verdict remembered.
+struct SymGlob<'a> {
+    rec: &'a Recording,
+    glob: GlobMatcher,
+    /// Per symbol: 0 not yet matched, 1 matches, 2 does not.
+    verdicts: Vec<u8>,
+}
+
+impl<'a> SymGlob<'a> {
+    fn new(rec: &'a Recording, glob: Option<&String>) -> Result<Option<Self>, BadGlob> {
+        Ok(matcher(glob)?.map(|glob| SymGlob {
+            rec,
+            glob,
+            verdicts: vec![0; rec.strings.len()],
+        }))
+    }
+
+    fn matches(&mut self, sym: Sym) -> bool {
+        let slot = &mut self.verdicts[sym.index()];
+        if *slot == 0 {
+            *slot = if self.glob.is_match(self.rec.str(sym)) {
+                1
+            } else {
+                2
+            };
+        }
+        *slot == 1
+    }
+}
+
+/// Whether `sym` passes an optional glob.
+fn passes(glob: &mut Option<SymGlob<'_>>, sym: Option<Sym>) -> bool {
+    match glob {
+        None => true,
+        Some(glob) => sym.is_some_and(|s| glob.matches(s)),
+    }
+}
+
 /// The events that pass every filter, in file order.
 pub fn select(rec: &Recording, filters: &Filters) -> Result<Vec<EventIdx>, BadGlob> {
-    let variable = matcher(filters.variable.as_ref())?;
-    let function = matcher(filters.function.as_ref())?;
+    let mut service = SymGlob::new(rec, filters.service.as_ref())?;
+    let mut thread = SymGlob::new(rec, filters.thread.as_ref())?;
+    let mut trace = SymGlob::new(rec, filters.trace.as_ref())?;
+    let mut variable = SymGlob::new(rec, filters.variable.as_ref())?;
+    let mut function = SymGlob::new(rec, filters.function.as_ref())?;
     let causal =
         filters.before.is_some() || filters.after.is_some() || filters.concurrent_with.is_some();
     let graph = if causal {
@@ -88,7 +130,7 @@ pub fn select(rec: &Recording, filters: &Filters) -> Result<Vec<EventIdx>, BadGl
         Some(Some((file, line))) if line.parse::<u64>().is_ok() => (Some(file), Some(line)),
         _ => (filters.file.as_deref(), None),
     };
-    let text_is = |want: &Option<String>, got| want.as_deref().is_none_or(|w| w == got);
+    let file_line = line.map(|line| format!("{}:{line}", file.unwrap_or_default()));
     Ok(rec
         .indices()
         .filter(|&idx| {
@@ -96,20 +138,18 @@ pub fn select(rec: &Recording, filters: &Filters) -> Result<Vec<EventIdx>, BadGl
             let lane = rec.exec_line(idx);
             let i = idx.index();
             (filters.kinds.is_empty() || filters.kinds.contains(&event.kind))
-                && text_is(&filters.service, rec.str(lane.service))
-                && text_is(&filters.thread, rec.str(lane.thread))
-                && text_is(&filters.trace, rec.str(event.trace))
-                && variable.as_ref().is_none_or(|m| {
-                    event.access_class().is_some()
-                        && event.subject.is_some_and(|s| m.is_match(rec.str(s)))
-                })
-                && function
-                    .as_ref()
-                    .is_none_or(|m| event.function.is_some_and(|s| m.is_match(rec.str(s))))
+                && passes(&mut service, Some(lane.service))
+                && passes(&mut thread, Some(lane.thread))
+                && passes(&mut trace, Some(event.trace))
+                && passes(
+                    &mut variable,
+                    event.subject.filter(|_| event.access_class().is_some()),
+                )
+                && passes(&mut function, event.function)
                 && file.is_none_or(|f| {
                     let location = rec.location(idx);
-                    match line {
-                        Some(line) => location == format!("{f}:{line}"),
+                    match &file_line {
+                        Some(file_line) => location == file_line,
                         None => location.strip_prefix(f).is_some_and(|r| r.starts_with(':')),
                     }
                 })

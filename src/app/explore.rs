@@ -43,7 +43,13 @@ pub(super) fn query(args: QueryArgs, stdout: &mut dyn Write) -> Result<u8, AppEr
             EventKind::ALL
                 .into_iter()
                 .find(|kind| kind.as_str() == k)
-                .ok_or_else(|| AppError::Usage(format!("--kind: unknown kind `{k}`")))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+                    AppError::Usage(format!(
+                        "--kind: unknown kind `{k}`; the kinds are {}",
+                        known.join(", ")
+                    ))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let since_ns = time("since", args.since.as_ref())?;

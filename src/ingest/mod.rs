@@ -38,7 +38,11 @@ pub enum IngestError {
     Empty { path: String },
     #[error("{path}: {problem}")]
     Undecodable { path: String, problem: String },
-    #[error("{path}: no line could be used ({bad} bad line{})", if *.bad == 1 { "" } else { "s" })]
+    #[error(
+        "{path}: no line could be used ({bad} bad line{}){}",
+        if *.bad == 1 { "" } else { "s" },
+        first_problem(path, problems)
+    )]
     NoGoodLine {
         path: String,
         bad: u64,
@@ -63,6 +67,14 @@ pub enum IngestError {
         "{path}:{line}: more than {max} events in one recording; analyze fewer files at once, or one trace at a time"
     )]
     TooManyEvents { path: String, line: u32, max: u64 },
+}
+
+/// The first bad line of a file none of whose lines could be used, as
+/// `; the first is FILE:LINE: PROBLEM`, so the error alone points at it.
+fn first_problem(path: &str, problems: &[(u32, String)]) -> String {
+    problems.first().map_or(String::new(), |(line, problem)| {
+        format!("; the first is {path}:{line}: {problem}")
+    })
 }
 
 /// Something that wants to know how far reading has come.

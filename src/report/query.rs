@@ -12,7 +12,8 @@ use std::io::{self, Write};
 pub enum QueryFormat {
     /// The input lines as they were.
     Jsonl,
-    /// One event per line: id, lane, timestamp, what and where.
+    /// One event per line, tab-separated: id, lane, RFC 3339 time, what
+    /// and where.
     Table,
     /// A JSON array of the input events.
     Json,
@@ -34,7 +35,8 @@ pub fn render(
                     printable(rec.id_str(idx)),
                     printable(rec.str(line.service)),
                     printable(rec.str(line.thread)),
-                    rec.event(idx).timestamp_ns,
+                    chrono::DateTime::from_timestamp_nanos(rec.event(idx).timestamp_ns)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
                     printable(&describe(rec, idx))
                 )?;
             }
