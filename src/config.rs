@@ -107,6 +107,8 @@ struct SeverityTable {
     lock_held_across_io: Option<Setting>,
     #[serde(rename = "lock-contention")]
     lock_contention: Option<Setting>,
+    #[serde(rename = "lost-update")]
+    lost_update: Option<Setting>,
     #[serde(rename = "task-never-awaited")]
     task_never_awaited: Option<Setting>,
     #[serde(rename = "retry-storm")]
@@ -130,6 +132,7 @@ impl SeverityTable {
             "n-plus-one-query" => self.n_plus_one_query,
             "lock-held-across-io" => self.lock_held_across_io,
             "lock-contention" => self.lock_contention,
+            "lost-update" => self.lost_update,
             "task-never-awaited" => self.task_never_awaited,
             "retry-storm" => self.retry_storm,
             "swallowed-exception" => self.swallowed_exception,

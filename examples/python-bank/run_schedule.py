@@ -6,6 +6,10 @@ with `causeway diff`:
     python run_schedule.py lost-update  # the fee reads the balance, the
                                         # transfer runs, the fee writes the
                                         # stale balance back: the audit fails
+    python run_schedule.py split-transfer
+        # two transfers that hold the lock for every access but read and
+        # write the balance in two critical sections; the second runs
+        # between the first one's two: its withdrawal is lost
 
 The schedule is forced with threading.Event, which the recorder does not
 record as synchronization: in both runs the fee and the transfer race, as
@@ -22,8 +26,10 @@ DEPOSIT = 100
 
 def main(argv):
     schedule = argv[0] if argv else "fee-first"
-    if schedule not in ("fee-first", "lost-update"):
+    if schedule not in ("fee-first", "lost-update", "split-transfer"):
         raise SystemExit(f"unknown schedule {schedule!r}")
+    if schedule == "split-transfer":
+        return split_transfer()
     fee_has_read = threading.Event()
     fee_done = threading.Event()
     transfer_done = threading.Event()
@@ -57,6 +63,38 @@ def main(argv):
     fee_thread.join()
     transfer_thread.join()
     total = bank.audit(2 * DEPOSIT)
+    print(f"books balance: {total}")
+
+
+def split_transfer():
+    first_has_read = threading.Event()
+    second_done = threading.Event()
+
+    def pause(balance):
+        if threading.current_thread().name == "first":
+            first_has_read.set()
+            second_done.wait(timeout=10)
+        return balance
+
+    bank = Bank(fees_take_lock=True, between_read_and_write=pause)
+    ada = bank.open(1, "ada", DEPOSIT)
+    grace = bank.open(2, "grace", DEPOSIT)
+    alan = bank.open(3, "alan", DEPOSIT)
+
+    def first():
+        bank.transfer_in_two_steps(ada, grace, 10)
+
+    def second():
+        first_has_read.wait(timeout=10)
+        bank.transfer_in_two_steps(ada, alan, 5)
+        second_done.set()
+
+    threads = [threading.Thread(target=first, name="first"), threading.Thread(target=second, name="second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = bank.audit(3 * DEPOSIT)
     print(f"books balance: {total}")
 
 

@@ -209,6 +209,16 @@ pub static LOCK_CONTENTION: CodeInfo = CodeInfo {
     help: "hold the lock for less time (move work that needs no shared state out of the critical section), split it into finer locks, or use a structure that needs none",
 };
 
+pub static LOST_UPDATE: CodeInfo = CodeInfo {
+    code: "lost-update",
+    name: "LostUpdate",
+    rank: FailOn::Anomaly,
+    default_level: Level::Warning,
+    title: "A read-modify-write overwrote another thread's update of the same variable.",
+    description: "A thread read a variable and later wrote it within the same function call, and another thread's write of that variable happens after the read and before the write (in happens-before: every access is ordered, by locks or messages, so this is no data race). The write is based on a value that was already stale: the other thread's update is lost. One finding per variable and the three code locations, with the read, the other write and the stale write.",
+    help: "hold the lock across the whole update (the read and the write in one critical section), or write with a compare-and-set that fails when the value changed since the read",
+};
+
 pub static TASK_NEVER_AWAITED: CodeInfo = CodeInfo {
     code: "task-never-awaited",
     name: "TaskNeverAwaited",
@@ -256,6 +266,7 @@ pub enum Code {
     NPlusOneQuery,
     LockHeldAcrossIo,
     LockContention,
+    LostUpdate,
     TaskNeverAwaited,
     RetryStorm,
     SwallowedException,
@@ -267,7 +278,7 @@ pub enum Code {
 impl Code {
     /// Every built-in code, in the order rules are listed (SARIF `rules`,
     /// docs).
-    pub const BUILTIN: [Code; 15] = [
+    pub const BUILTIN: [Code; 16] = [
         Code::DataRace,
         Code::RecordedError,
         Code::RaisedException,
@@ -280,6 +291,7 @@ impl Code {
         Code::NPlusOneQuery,
         Code::LockHeldAcrossIo,
         Code::LockContention,
+        Code::LostUpdate,
         Code::TaskNeverAwaited,
         Code::RetryStorm,
         Code::SwallowedException,
@@ -300,6 +312,7 @@ impl Code {
             Code::NPlusOneQuery => &N_PLUS_ONE_QUERY,
             Code::LockHeldAcrossIo => &LOCK_HELD_ACROSS_IO,
             Code::LockContention => &LOCK_CONTENTION,
+            Code::LostUpdate => &LOST_UPDATE,
             Code::TaskNeverAwaited => &TASK_NEVER_AWAITED,
             Code::RetryStorm => &RETRY_STORM,
             Code::SwallowedException => &SWALLOWED_EXCEPTION,

@@ -47,8 +47,8 @@ struct DerivedClocks {
 }
 
 impl HappensBefore<'_> {
-    /// Whether `a` happens before `b`. With derived clocks, `b` must be a
-    /// state access (only their clocks are kept).
+    /// Whether `a` happens before `b`. With derived clocks, `b` must be an
+    /// event whose clock was kept (a state access, for [`compute`]).
     pub fn before(&self, a: EventIdx, b: EventIdx) -> bool {
         if a == b {
             return false;
@@ -89,6 +89,23 @@ pub fn compute<'r>(
     edges: &[Edge],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> HappensBefore<'r> {
+    compute_keeping(
+        rec,
+        edges,
+        |idx| rec.event(idx).access_class().is_some(),
+        diagnostics,
+    )
+}
+
+/// [`compute`], keeping derived clocks only for the events `keep` accepts:
+/// [`HappensBefore::before`] then answers only for those as `b`. For a
+/// detector that asks about a few accesses of a large recording.
+pub fn compute_keeping<'r>(
+    rec: &'r Recording,
+    edges: &[Edge],
+    keep: impl Fn(EventIdx) -> bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HappensBefore<'r> {
     let lines = LineLinks::new(rec);
     match &rec.given_clocks {
         Some(given) => {
@@ -100,7 +117,7 @@ pub fn compute<'r>(
             }
         }
         None => {
-            let derived = derive(rec, edges, &lines, in_file_order(edges), diagnostics);
+            let derived = derive(rec, edges, &lines, in_file_order(edges), keep, diagnostics);
             HappensBefore {
                 source: Source::Derived(derived),
                 position: lines.position,
@@ -137,6 +154,7 @@ fn derive(
     edges: &[Edge],
     lines: &LineLinks,
     in_file_order: bool,
+    keep: impl Fn(EventIdx) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> DerivedClocks {
     let n = rec.events.len();
@@ -149,7 +167,7 @@ fn derive(
     let mut span = vec![(u32::MAX, 0u32); n];
     let mut arena = Vec::new();
     walk(rec, edges, order, &lines.position, |idx, _, clock| {
-        if rec.event(idx).access_class().is_some() {
+        if keep(idx) {
             let start = u32::try_from(arena.len()).expect("clock arena exceeds 2^32 entries");
             arena.extend_from_slice(clock.entries());
             span[idx.index()] = (start, clock.entries().len() as u32);

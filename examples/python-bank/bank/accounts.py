@@ -50,6 +50,18 @@ class Bank:
             target.balance += amount
             return True
 
+    def transfer_in_two_steps(self, source, target, amount):
+        """Like `transfer`, but the source's balance is read in one critical
+        section and written in another. Every access holds the lock, so
+        there is no data race, yet another thread's update of the balance
+        between the two is overwritten (a lost update)."""
+        with self._lock:
+            balance = source.balance
+        balance = self._between(balance)
+        with self._lock:
+            source.balance = balance - amount  # BUG: balance may be stale
+            target.balance += amount
+
     def charge_fee(self, account, fee):
         """Move a fee from `account` to the house account."""
         if self.fees_take_lock:

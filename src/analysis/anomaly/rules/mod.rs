@@ -5,6 +5,7 @@
 
 mod lock_across_io;
 mod lock_contention;
+mod lost_update;
 mod n_plus_one;
 mod retry_storm;
 mod swallowed;
@@ -21,6 +22,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
         Box::new(n_plus_one::NPlusOneQuery),
         Box::new(lock_across_io::LockHeldAcrossIo),
         Box::new(lock_contention::LockContention),
+        Box::new(lost_update::LostUpdate),
         Box::new(unawaited::TaskNeverAwaited),
         Box::new(retry_storm::RetryStorm),
         Box::new(swallowed::SwallowedException),
