@@ -36,6 +36,13 @@ pub struct State<'a> {
     pub marked: HashMap<EventIdx, usize>,
     /// Synchronization edges, sorted by target.
     edges: Vec<Edge>,
+    /// Every event's children in file order: those of event `i` are
+    /// `children[child_start[i]..child_start[i + 1]]`.
+    child_start: Vec<u32>,
+    children: Vec<EventIdx>,
+    /// The events matching `query`, in file order, found once per query so
+    /// that `n` and `N` are a binary search.
+    hits: Vec<EventIdx>,
     pub pane: Pane,
     pub mode: Mode,
     /// The selected event.
@@ -78,12 +85,16 @@ impl<'a> State<'a> {
             }
         }
         let edges = sync_edges(rec);
+        let (child_start, children) = children_of(rec);
         State {
             rec,
             findings,
             finding_events,
             marked,
             edges,
+            child_start,
+            children,
+            hits: Vec::new(),
             pane: Pane::Events,
             mode: Mode::Normal,
             selected: 0,
@@ -116,6 +127,7 @@ impl<'a> State<'a> {
                     let query = std::mem::take(query);
                     self.mode = Mode::Normal;
                     self.query = (!query.is_empty()).then_some(query);
+                    self.hits = self.query.as_deref().map_or(Vec::new(), |q| self.search(q));
                     self.find(true);
                 }
                 KeyCode::Backspace => {
@@ -171,21 +183,10 @@ impl<'a> State<'a> {
                 Some(p) => self.jump(p.index()),
                 None => self.status = "no parent".to_string(),
             },
-            Action::Child => {
-                let this = EventIdx(self.selected as u32);
-                let child = self
-                    .rec
-                    .events
-                    .iter()
-                    .enumerate()
-                    .skip(self.selected + 1)
-                    .find(|(_, e)| e.parent == Some(this))
-                    .map(|(i, _)| i);
-                match child {
-                    Some(c) => self.jump(c),
-                    None => self.status = "no child after this event".to_string(),
-                }
-            }
+            Action::Child => match self.next_child() {
+                Some(c) => self.jump(c.index()),
+                None => self.status = "no child after this event".to_string(),
+            },
             Action::OrderedBy => match self.ordered_by(EventIdx(self.selected as u32)) {
                 Some(edge) => {
                     self.status = format!("ordered by {}", edge.kind.as_str());
@@ -282,40 +283,78 @@ impl<'a> State<'a> {
             })
     }
 
-    /// Selects the next (or previous) event whose row matches the query,
+    /// The first child of the selected event after it in file order.
+    fn next_child(&self) -> Option<EventIdx> {
+        let i = self.selected;
+        let (from, to) = (
+            *self.child_start.get(i)? as usize,
+            *self.child_start.get(i + 1)? as usize,
+        );
+        let children = &self.children[from..to];
+        let after = children.partition_point(|c| c.index() <= i);
+        children.get(after).copied()
+    }
+
+    /// Selects the next (or previous) event that matches the query,
     /// wrapping around.
     fn find(&mut self, forward: bool) {
         let Some(query) = self.query.clone() else {
             self.status = "no search; press /".to_string();
             return;
         };
-        let n = self.len();
-        let hit = (1..=n)
-            .map(|step| {
-                if forward {
-                    (self.selected + step) % n
-                } else {
-                    (self.selected + n - step % n) % n
-                }
-            })
-            .find(|&i| self.matches(i, &query));
-        match hit {
+        let here = self.selected;
+        let after = self.hits.partition_point(|e| e.index() <= here);
+        let before = self.hits.partition_point(|e| e.index() < here);
+        let hit = if forward {
+            self.hits.get(after).or(self.hits.first())
+        } else {
+            before
+                .checked_sub(1)
+                .and_then(|i| self.hits.get(i))
+                .or(self.hits.last())
+        };
+        match hit.copied() {
             Some(i) => {
-                self.jump(i);
+                self.jump(i.index());
                 self.status = format!("/{query}");
             }
             None => self.status = format!("not found: {query}"),
         }
     }
 
-    fn matches(&self, i: usize, query: &str) -> bool {
-        let e = &self.rec.events[i];
-        let has = |s: crate::model::Sym| self.rec.str(s).contains(query);
-        e.kind.as_str().contains(query)
-            || e.function.is_some_and(has)
-            || e.subject.is_some_and(has)
-            || has(e.location)
-            || self.rec.id_str(EventIdx(i as u32)).contains(query)
+    /// Every event whose kind, function, subject, location or id contains
+    /// `query`, in file order. The strings are tested once each (an
+    /// interned string is shared by many events) and the ids in one pass,
+    /// so a query costs one sweep of integer lookups over the events.
+    fn search(&self, query: &str) -> Vec<EventIdx> {
+        let rec = self.rec;
+        let sym_hit: Vec<bool> = (0..rec.strings.len())
+            .map(|i| {
+                rec.str(crate::model::Sym::from_index(i as u32))
+                    .contains(query)
+            })
+            .collect();
+        let hit = |s: crate::model::Sym| sym_hit[s.index()];
+        let kinds: Vec<crate::model::EventKind> = crate::model::EventKind::ALL
+            .into_iter()
+            .filter(|k| k.as_str().contains(query))
+            .collect();
+        let by_id = rec.ids.containing(query);
+        let mut by_id = by_id.iter().peekable();
+        let mut hits = Vec::new();
+        for (i, e) in rec.events.iter().enumerate() {
+            let idx = EventIdx(i as u32);
+            let id_hit = by_id.next_if_eq(&&idx).is_some();
+            if id_hit
+                || kinds.contains(&e.kind)
+                || e.function.is_some_and(hit)
+                || e.subject.is_some_and(hit)
+                || hit(e.location)
+            {
+                hits.push(idx);
+            }
+        }
+        hits
     }
 
     /// Keeps the selected row inside the shown window of `rows` rows.
@@ -336,6 +375,30 @@ fn clamp(current: usize, delta: isize, len: usize) -> usize {
     (current as isize)
         .saturating_add(delta)
         .clamp(0, len as isize - 1) as usize
+}
+
+/// Every event's children, grouped by parent in file order (a counting
+/// sort): the offsets of each parent's run, and the runs.
+fn children_of(rec: &Recording) -> (Vec<u32>, Vec<EventIdx>) {
+    let n = rec.events.len();
+    let mut start = vec![0u32; n + 1];
+    for e in &rec.events {
+        if let Some(p) = e.parent {
+            start[p.index() + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut children = vec![EventIdx(0); start[n] as usize];
+    for (i, e) in rec.events.iter().enumerate() {
+        if let Some(p) = e.parent {
+            children[fill[p.index()] as usize] = EventIdx(i as u32);
+            fill[p.index()] += 1;
+        }
+    }
+    (start, children)
 }
 
 /// The event ids a finding names, its primary event first: a race's two
