@@ -25,6 +25,7 @@ pub enum Action {
     Search,
     NextMatch,
     PrevMatch,
+    Lanes,
     Help,
 }
 
@@ -169,6 +170,13 @@ pub const KEYMAP: &[Binding] = &[
         false,
         Action::PrevMatch,
         "previous match",
+    ),
+    bind(
+        "l",
+        KeyCode::Char('l'),
+        false,
+        Action::Lanes,
+        "show or hide the lanes view (space-time diagram)",
     ),
     bind(
         "?",

@@ -58,6 +58,9 @@ pub struct State<'a> {
     /// A one-line message for the status bar.
     pub status: String,
     pub color: bool,
+    /// The lanes view (a space-time diagram of the shown events) instead
+    /// of the details and findings.
+    pub lanes: bool,
     pub quit: bool,
 }
 
@@ -106,6 +109,7 @@ impl<'a> State<'a> {
             query: None,
             status: String::new(),
             color: true,
+            lanes: false,
             quit: false,
         }
     }
@@ -217,6 +221,7 @@ impl<'a> State<'a> {
             Action::Search => self.mode = Mode::Search(String::new()),
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
+            Action::Lanes => self.lanes = !self.lanes,
             Action::Help => self.mode = Mode::Help,
         }
     }

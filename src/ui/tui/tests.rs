@@ -138,6 +138,37 @@ fn screens_at_80x24() {
 }
 
 #[test]
+fn lanes_view_toggles_and_draws_the_window_at_80x24() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    state.color = false;
+    // The race's first access, then the lanes view instead of the details.
+    press(&mut state, "\t\nl");
+    assert!(state.lanes);
+    let out = screen(&mut state, 80, 24);
+    assert!(out.contains(" lanes "), "{out}");
+    assert!(!out.contains(" details "), "{out}");
+    insta::assert_snapshot!("tui_lanes", out);
+    // Moving keeps working with the view open; `l` again closes it.
+    press(&mut state, "a");
+    assert_eq!(state.selected, state.finding_events[0][1].index());
+    press(&mut state, "l");
+    assert!(!state.lanes);
+    assert!(screen(&mut state, 80, 24).contains(" details "));
+}
+
+#[test]
+fn help_lists_every_binding_at_80x24() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    press(&mut state, "?");
+    let out = screen(&mut state, 80, 24);
+    for b in super::keymap::KEYMAP {
+        assert!(out.contains(b.label), "help lacks {}:\n{out}", b.label);
+    }
+}
+
+#[test]
 fn hostile_trace_strings_never_reach_the_buffer_raw() {
     let evil = [
         "\u{1b}[2J",
