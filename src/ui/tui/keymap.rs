@@ -26,6 +26,7 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     Lanes,
+    Filter,
     Help,
 }
 
@@ -177,6 +178,13 @@ pub const KEYMAP: &[Binding] = &[
         false,
         Action::Lanes,
         "show or hide the lanes view (space-time diagram)",
+    ),
+    bind(
+        "F",
+        KeyCode::Char('F'),
+        false,
+        Action::Filter,
+        "filter events by kind: lane: var: trace: (globs)",
     ),
     bind(
         "?",

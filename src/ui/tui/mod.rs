@@ -6,6 +6,7 @@
 //! trace strings go through [`crate::report::printable`], as in the text
 //! report, so none reaches the terminal raw.
 
+pub mod filter;
 pub mod keymap;
 pub mod state;
 pub mod view;

@@ -2,6 +2,7 @@
 //! terminal involved. Rows are event indexes in file order; only the rows
 //! the view shows are ever formatted.
 
+use super::filter::Filter;
 use super::keymap::{self, Action};
 use crate::graph::edges::{Edge, EdgeKind, sync_edges};
 use crate::model::{EventIdx, Recording};
@@ -23,6 +24,8 @@ pub enum Mode {
     Normal,
     /// Typing a search query.
     Search(String),
+    /// Typing a filter (`kind:write lane:worker-1 var:acct*`).
+    Filter(String),
     Help,
 }
 
@@ -42,12 +45,16 @@ pub struct State<'a> {
     children: Vec<EventIdx>,
     /// The events matching `query`, in file order, found once per query so
     /// that `n` and `N` are a binary search.
+    all_hits: Vec<EventIdx>,
+    /// Those of `all_hits` the filter shows.
     hits: Vec<EventIdx>,
+    /// The filter and the events it shows, in file order.
+    pub filter: Option<(Filter, Vec<EventIdx>)>,
     pub pane: Pane,
     pub mode: Mode,
     /// The selected event.
     pub selected: usize,
-    /// The first event row shown.
+    /// The first row shown (a position in the shown rows).
     pub top: usize,
     /// Rows of the event list, as last drawn.
     pub page: usize,
@@ -97,7 +104,9 @@ impl<'a> State<'a> {
             edges,
             child_start,
             children,
+            all_hits: Vec::new(),
             hits: Vec::new(),
+            filter: None,
             pane: Pane::Events,
             mode: Mode::Normal,
             selected: 0,
@@ -131,13 +140,27 @@ impl<'a> State<'a> {
                     let query = std::mem::take(query);
                     self.mode = Mode::Normal;
                     self.query = (!query.is_empty()).then_some(query);
-                    self.hits = self.query.as_deref().map_or(Vec::new(), |q| self.search(q));
+                    self.all_hits = self.query.as_deref().map_or(Vec::new(), |q| self.search(q));
+                    self.filter_hits();
                     self.find(true);
                 }
                 KeyCode::Backspace => {
                     query.pop();
                 }
                 KeyCode::Char(c) => query.push(c),
+                _ => {}
+            },
+            Mode::Filter(text) => match key.code {
+                KeyCode::Esc => self.mode = Mode::Normal,
+                KeyCode::Enter => {
+                    let text = std::mem::take(text);
+                    self.mode = Mode::Normal;
+                    self.set_filter(&text);
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
                 _ => {}
             },
             Mode::Help => {
@@ -222,15 +245,103 @@ impl<'a> State<'a> {
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::Lanes => self.lanes = !self.lanes,
+            Action::Filter => {
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map_or(String::new(), |(f, _)| f.text.clone());
+                self.mode = Mode::Filter(text);
+            }
             Action::Help => self.mode = Mode::Help,
+        }
+    }
+
+    /// Applies a filter as typed (empty: none); a bad one leaves the
+    /// filter as it was and says why.
+    pub fn set_filter(&mut self, text: &str) {
+        if text.trim().is_empty() {
+            self.filter = None;
+            self.status = "filter cleared".to_string();
+        } else {
+            match Filter::parse(text) {
+                Ok(filter) => {
+                    let rows = filter.rows(self.rec);
+                    self.status = format!("{} events shown", rows.len());
+                    self.filter = Some((filter, rows));
+                }
+                Err(e) => {
+                    self.status = format!("filter: {e}");
+                    return;
+                }
+            }
+        }
+        self.filter_hits();
+        // Stay on the selected event if shown, else the next shown one.
+        if self.row_count() > 0 {
+            let row = match self.row_of(self.selected) {
+                Ok(r) => r,
+                Err(r) => r.min(self.row_count() - 1),
+            };
+            self.select(self.event_at(row));
+        }
+        self.top = 0;
+    }
+
+    fn filter_hits(&mut self) {
+        self.hits = match &self.filter {
+            None => self.all_hits.clone(),
+            Some((_, rows)) => self
+                .all_hits
+                .iter()
+                .filter(|e| rows.binary_search(e).is_ok())
+                .copied()
+                .collect(),
+        };
+    }
+
+    /// How many rows the event list has: the events the filter shows.
+    pub fn row_count(&self) -> usize {
+        self.filter
+            .as_ref()
+            .map_or(self.len(), |(_, rows)| rows.len())
+    }
+
+    /// The event on a row of the list.
+    pub fn event_at(&self, row: usize) -> usize {
+        self.filter
+            .as_ref()
+            .map_or(row, |(_, rows)| rows[row].index())
+    }
+
+    /// The row an event is on, or where it would be if the filter hides it.
+    pub fn row_of(&self, event: usize) -> Result<usize, usize> {
+        match &self.filter {
+            None => Ok(event),
+            Some((_, rows)) => rows.binary_search(&EventIdx(event as u32)),
         }
     }
 
     fn move_by(&mut self, delta: isize) {
         match self.pane {
             Pane::Events => {
-                let to = clamp(self.selected, delta, self.len());
-                self.select(to);
+                let count = self.row_count();
+                if count == 0 {
+                    return;
+                }
+                let from = match self.row_of(self.selected) {
+                    Ok(r) => r,
+                    // Between two rows: a step down lands on the next one.
+                    Err(r) if delta > 0 => {
+                        if r == 0 {
+                            self.select(self.event_at(0));
+                            return;
+                        }
+                        r - 1
+                    }
+                    Err(r) => r.min(count),
+                };
+                let to = clamp(from, delta, count);
+                self.select(self.event_at(to));
             }
             Pane::Findings => self.finding = clamp(self.finding, delta, self.findings.len()),
         }
@@ -247,6 +358,12 @@ impl<'a> State<'a> {
             self.forward.clear();
         }
         self.select(row);
+        if self.row_of(self.selected).is_err() {
+            self.status = format!(
+                "#{} is hidden by the filter (F, empty, Enter shows all)",
+                self.selected
+            );
+        }
     }
 
     /// The edge from another lane into `e` (a spawn, lock release, message
@@ -365,11 +482,17 @@ impl<'a> State<'a> {
     /// Keeps the selected row inside the shown window of `rows` rows.
     pub fn scroll_to_selected(&mut self, rows: usize) {
         self.page = rows;
-        if self.selected < self.top {
-            self.top = self.selected;
-        } else if rows > 0 && self.selected >= self.top + rows {
-            self.top = self.selected + 1 - rows;
+        let count = self.row_count();
+        let selected = match self.row_of(self.selected) {
+            Ok(r) => r,
+            Err(r) => r.min(count.saturating_sub(1)),
+        };
+        if selected < self.top {
+            self.top = selected;
+        } else if rows > 0 && selected >= self.top + rows {
+            self.top = selected + 1 - rows;
         }
+        self.top = self.top.min(count.saturating_sub(1));
     }
 }
 

@@ -169,6 +169,105 @@ fn help_lists_every_binding_at_80x24() {
 }
 
 #[test]
+fn filters_by_kind_lane_variable_and_trace() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    state.color = false;
+    let shown = |state: &State| -> Vec<usize> {
+        (0..state.row_count()).map(|r| state.event_at(r)).collect()
+    };
+    let lane = |i: usize| {
+        let l = rec.exec_line(crate::model::EventIdx(i as u32));
+        format!("{}/{}", rec.str(l.service), rec.str(l.thread))
+    };
+    press(&mut state, "Fkind:write lane:worker-1");
+    assert_eq!(
+        state.mode,
+        Mode::Filter("kind:write lane:worker-1".to_string())
+    );
+    press(&mut state, "\n");
+    assert_eq!(state.mode, Mode::Normal);
+    let rows = shown(&state);
+    assert!(!rows.is_empty());
+    for &i in &rows {
+        assert_eq!(rec.events[i].kind.as_str(), "state_write");
+        assert_eq!(lane(i), "bank/worker-1");
+    }
+    // The selection moved onto the first shown event; j and End stay on
+    // shown ones; the status line and the title show the filter.
+    assert_eq!(state.selected, rows[0]);
+    press(&mut state, "j");
+    assert_eq!(state.selected, rows[1]);
+    state.key(key(KeyCode::End));
+    assert_eq!(state.selected, *rows.last().unwrap());
+    let out = screen(&mut state, 80, 24);
+    assert!(out.contains("[F kind:write lane:worker-1]"), "{out}");
+    assert!(out.contains("shown by the filter"), "{out}");
+    // A search only stops at shown events.
+    press(&mut state, "/Account\n");
+    assert!(rows.contains(&state.selected));
+    press(&mut state, "n");
+    assert!(rows.contains(&state.selected));
+
+    // Same key twice: either; a glob on the variable; the trace id.
+    let all = (0..rec.events.len()).collect::<Vec<_>>();
+    clear_then(&mut state, "");
+    assert!(state.filter.is_none());
+    assert_eq!(shown(&state), all);
+    press(&mut state, "Fkind:lock_acquire kind:lock_release\n");
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| rec.events[i].kind.as_str().starts_with("lock_"))
+        .collect();
+    assert_eq!(shown(&state), want);
+    clear_then(&mut state, "");
+    press(&mut state, "Fvar:Account#1.*\n");
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            rec.events[i]
+                .subject
+                .is_some_and(|s| rec.str(s).starts_with("Account#1."))
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(shown(&state), want);
+    clear_then(&mut state, "");
+    let trace = rec.str(rec.events[0].trace).to_string();
+    press(&mut state, &format!("Ftrace:{}*\n", &trace[..8]));
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| rec.str(rec.events[i].trace).starts_with(&trace[..8]))
+        .collect();
+    assert_eq!(shown(&state), want);
+
+    // A bad filter leaves the one in force and says why.
+    clear_then(&mut state, "");
+    press(&mut state, "Fkind:write\n");
+    let before = shown(&state);
+    clear_then(&mut state, "colour:red");
+    assert!(
+        state.status.contains("unknown filter key `colour`"),
+        "{}",
+        state.status
+    );
+    assert_eq!(shown(&state), before);
+}
+
+/// Replaces the filter's text with `text` and applies it.
+fn clear_then(state: &mut State, text: &str) {
+    press(state, "F");
+    while !matches!(&state.mode, Mode::Filter(t) if t.is_empty()) {
+        state.key(key(KeyCode::Backspace));
+    }
+    press(state, text);
+    press(state, "\n");
+}
+
+#[test]
 fn hostile_trace_strings_never_reach_the_buffer_raw() {
     let evil = [
         "\u{1b}[2J",

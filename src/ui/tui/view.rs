@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, state: &mut State) {
     }
     draw_status(frame, state, status);
     if state.mode == Mode::Help {
-        draw_help(frame, body);
+        draw_help(frame, frame.area());
     }
 }
 
@@ -70,9 +70,10 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
     state.scroll_to_selected(rows);
     let rec = state.rec;
     let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
-    let end = (state.top + rows).min(state.len());
+    let end = (state.top + rows).min(state.row_count());
     let mut lines = Vec::with_capacity(rows);
-    for i in state.top..end {
+    for row in state.top..end {
+        let i = state.event_at(row);
         let e = &rec.events[i];
         let idx = EventIdx(i as u32);
         let line = rec.exec_line(idx);
@@ -100,11 +101,19 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         }
         lines.push(Line::from(Span::styled(text, s)));
     }
-    let title = format!(
-        " events {}/{} ",
-        state.selected + usize::from(!state.is_empty()),
-        state.len()
-    );
+    let title = match &state.filter {
+        None => format!(
+            " events {}/{} ",
+            state.selected + usize::from(!state.is_empty()),
+            state.len()
+        ),
+        Some((_, rows)) => format!(
+            " events {}/{}, {} shown by the filter ",
+            state.selected + usize::from(!state.is_empty()),
+            state.len(),
+            rows.len()
+        ),
+    };
     frame.render_widget(
         Paragraph::new(lines).block(block(&title, state.pane == Pane::Events)),
         area,
@@ -143,8 +152,10 @@ fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
     let rows = area.height.saturating_sub(2) as usize;
     // The events the list shows, as many as fit above the legend.
     let top = state.top;
-    let end = (top + state.page).min(state.len());
-    let mut lanes: Vec<ExecId> = rec.events[top..end].iter().map(|e| e.exec).collect();
+    let end = (top + state.page).min(state.row_count());
+    let mut lanes: Vec<ExecId> = (top..end)
+        .map(|row| rec.events[state.event_at(row)].exec)
+        .collect();
     lanes.sort_by_key(|l| l.index());
     lanes.dedup();
     let gutter = 8;
@@ -153,12 +164,13 @@ fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
     lanes.truncate(fit);
     let legend_rows = (lanes.len() + 2 + usize::from(hidden > 0)).min(rows / 2);
     let diagram_rows = rows.saturating_sub(legend_rows + 1);
-    let start = if state.selected >= top + diagram_rows {
-        state.selected + 1 - diagram_rows
+    let selected = state.row_of(state.selected).unwrap_or_else(|r| r);
+    let start = if selected >= top + diagram_rows {
+        selected + 1 - diagram_rows
     } else {
         top
     };
-    let end = (start + diagram_rows).min(state.len());
+    let end = (start + diagram_rows).min(state.row_count());
     let column = |exec: ExecId| lanes.iter().position(|&l| l == exec);
     let label = |i: usize| char::from(b'A' + (i % 26) as u8);
 
@@ -171,7 +183,8 @@ fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
         head,
         Style::new().add_modifier(Modifier::BOLD),
     )));
-    for i in start..end {
+    for row in start..end {
+        let i = state.event_at(row);
         let idx = EventIdx(i as u32);
         let e = &rec.events[i];
         let mut cells: Vec<char> = std::iter::repeat_n([' ', '|', ' '], lanes.len())
@@ -331,9 +344,17 @@ fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
 fn draw_status(frame: &mut Frame, state: &State, area: Rect) {
     let text = match &state.mode {
         Mode::Search(query) => format!("/{}", printable(query)),
+        Mode::Filter(text) => format!("filter: {}", printable(text)),
         _ if !state.status.is_empty() => printable(&state.status).into_owned(),
         _ => "? help  q quit  Tab pane  Enter jump  a other access  p parent  b back  / search"
             .to_string(),
+    };
+    // The filter stays on the status line while it applies.
+    let text = match (&state.mode, &state.filter) {
+        (Mode::Normal | Mode::Help, Some((filter, _))) => {
+            format!("[F {}] {text}", printable(&filter.text))
+        }
+        _ => text,
     };
     frame.render_widget(Paragraph::new(text), area);
 }
