@@ -4,7 +4,7 @@
 # with `send-keys` and reads the screen with `capture-pane -p`: the first
 # screen, Enter on the race finding, `a` to its other access, a search and
 # `n`, then `q`, after which the shell must be back with the terminal
-# restored (canonical mode on, alternate screen off).
+# restored (canonical mode on, alternate screen off, mouse released).
 #
 #   CAUSEWAY_BIN=target/debug/causeway tests/tui/ci.sh
 #
@@ -68,6 +68,8 @@ wait_for "events 1/42" "first screen"
 wait_for "findings 4" "first screen"
 screen | grep -qF "data-race data race on \`Account#1.balance\`" \
     || fail "first screen: no data-race finding listed"
+[ "$(t display-message -p -t "$SESSION" '#{mouse_any_flag}')" = 1 ] \
+    || fail "first screen: the UI did not capture the mouse"
 echo "tests/tui: first screen shown"
 
 # Tab to the findings pane, Enter on the first finding (the race): the
@@ -115,6 +117,8 @@ screen | grep -qx -- "-icanon" && fail "quit: the terminal was left in raw mode"
 screen | grep -qx "icanon" || fail "quit: stty did not report canonical mode"
 [ "$(t display-message -p -t "$SESSION" '#{alternate_on}')" = 0 ] \
     || fail "quit: the terminal is still on the alternate screen"
+[ "$(t display-message -p -t "$SESSION" '#{mouse_any_flag}')" = 0 ] \
+    || fail "quit: the mouse is still captured"
 screen | grep -qF "events " && fail "quit: the UI's screen is still shown"
 echo "tests/tui: q quit with status 0 and restored the terminal"
 echo "tests/tui: ok"

@@ -7,7 +7,8 @@ use super::keymap::{self, Action};
 use crate::graph::edges::{Edge, EdgeKind, sync_edges};
 use crate::model::{EventIdx, Recording};
 use crate::report::{Body, Finding, Report};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -68,6 +69,8 @@ pub struct State<'a> {
     /// The lanes view (a space-time diagram of the shown events) instead
     /// of the details and findings.
     pub lanes: bool,
+    /// Where the event list was last drawn, for the mouse.
+    pub events_area: Rect,
     pub quit: bool,
 }
 
@@ -119,6 +122,7 @@ impl<'a> State<'a> {
             status: String::new(),
             color: true,
             lanes: false,
+            events_area: Rect::default(),
             quit: false,
         }
     }
@@ -174,6 +178,40 @@ impl<'a> State<'a> {
                     self.act(action);
                 }
             }
+        }
+    }
+
+    /// Handles the mouse: the wheel scrolls the event list (three rows a
+    /// notch), a click on a row selects its event.
+    pub fn mouse(&mut self, mouse: MouseEvent) {
+        let at = Position::new(mouse.column, mouse.row);
+        if self.mode != Mode::Normal || !self.events_area.contains(at) {
+            return;
+        }
+        self.status.clear();
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let pane = std::mem::replace(&mut self.pane, Pane::Events);
+                let step = if mouse.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                self.move_by(step);
+                self.pane = pane;
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                // Inside the border: the first row is one below the top.
+                let Some(line) = mouse.row.checked_sub(self.events_area.y + 1) else {
+                    return;
+                };
+                let row = self.top + line as usize;
+                if line + 2 < self.events_area.height && row < self.row_count() {
+                    self.pane = Pane::Events;
+                    self.jump(self.event_at(row));
+                }
+            }
+            _ => {}
         }
     }
 

@@ -268,6 +268,41 @@ fn clear_then(state: &mut State, text: &str) {
 }
 
 #[test]
+fn mouse_wheel_scrolls_and_a_click_selects_a_row() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    let mouse = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    screen(&mut state, 80, 24);
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!(state.selected, 6);
+    state.mouse(mouse(MouseEventKind::ScrollUp, 10, 5));
+    assert_eq!(state.selected, 3);
+    // The list's first row is on line 1 (line 0 is its border).
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 10));
+    assert_eq!(state.selected, 9);
+    // On the border, or outside the list: nothing.
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 0));
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 22));
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 60, 5));
+    state.mouse(mouse(MouseEventKind::ScrollDown, 60, 5));
+    assert_eq!(state.selected, 9);
+    // A click is a jump: b goes back to where the selection was.
+    press(&mut state, "b");
+    assert_eq!(state.selected, 3);
+    // With the findings focused, the wheel over the list still moves it.
+    press(&mut state, "\t");
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!((state.selected, state.pane), (6, Pane::Findings));
+}
+
+#[test]
 fn hostile_trace_strings_never_reach_the_buffer_raw() {
     let evil = [
         "\u{1b}[2J",

@@ -67,6 +67,7 @@ fn block<'t>(title: &'t str, focused: bool) -> Block<'t> {
 
 fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
     let rows = area.height.saturating_sub(2) as usize;
+    state.events_area = area;
     state.scroll_to_selected(rows);
     let rec = state.rec;
     let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
