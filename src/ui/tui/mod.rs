@@ -24,8 +24,8 @@ use std::time::Duration;
 /// enters the alternate screen and raw mode and installs a panic hook that
 /// restores the terminal before the panic message is printed; the mouse is
 /// captured on top, and released again on the way out, a panic included.
-pub fn run(rec: &Recording, report: &Report, color: bool) -> io::Result<()> {
-    let mut state = state::State::new(rec, report);
+pub fn run(rec: &Recording, report: &Report, redact: state::Redact, color: bool) -> io::Result<()> {
+    let mut state = state::State::redacted(rec, report, redact);
     state.color = color;
     let mut terminal = ratatui::try_init()?;
     let hook = std::panic::take_hook();

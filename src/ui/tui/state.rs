@@ -30,8 +30,13 @@ pub enum Mode {
     Help,
 }
 
+/// The config's `redact` rules, as the report applies them.
+pub type Redact<'a> = &'a dyn Fn(&mut String);
+
 pub struct State<'a> {
     pub rec: &'a Recording,
+    /// Applied to every trace string shown, as the report's strings are.
+    redact: Redact<'a>,
     /// The findings as the text report shows them, in its order.
     pub findings: Vec<Cow<'a, Finding>>,
     /// Per finding: the events it names (primary first), resolved.
@@ -75,7 +80,15 @@ pub struct State<'a> {
 }
 
 impl<'a> State<'a> {
+    /// A state with no redaction.
     pub fn new(rec: &'a Recording, report: &'a Report) -> State<'a> {
+        State::redacted(rec, report, &crate::report::html::no_redaction)
+    }
+
+    /// A state that shows the recording's strings through `redact`, the
+    /// redaction the report went through (its findings name events by
+    /// their redacted ids, so those are matched redacted too).
+    pub fn redacted(rec: &'a Recording, report: &'a Report, redact: Redact<'a>) -> State<'a> {
         let findings = report.shown();
         let ids: Vec<Vec<&str>> = findings.iter().map(|f| named_ids(f)).collect();
         let wanted: HashSet<&str> = ids.iter().flatten().copied().collect();
@@ -84,6 +97,19 @@ impl<'a> State<'a> {
             for idx in rec.indices() {
                 if let Some(&id) = wanted.get(rec.id_str(idx)) {
                     by_id.entry(id).or_insert(idx);
+                }
+            }
+        }
+        // Ids the redaction changed: only then is every id redacted to
+        // find them.
+        if wanted.iter().any(|id| !by_id.contains_key(id)) {
+            let mut id = String::new();
+            for idx in rec.indices() {
+                id.clear();
+                id.push_str(rec.id_str(idx));
+                redact(&mut id);
+                if let Some(&w) = wanted.get(id.as_str()) {
+                    by_id.entry(w).or_insert(idx);
                 }
             }
         }
@@ -101,6 +127,7 @@ impl<'a> State<'a> {
         let (child_start, children) = children_of(rec);
         State {
             rec,
+            redact,
             findings,
             finding_events,
             marked,
@@ -129,6 +156,14 @@ impl<'a> State<'a> {
 
     pub fn len(&self) -> usize {
         self.rec.events.len()
+    }
+
+    /// A trace string as the UI may show it: redacted as the report is,
+    /// then with control and bidi characters escaped.
+    pub fn clean(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        (self.redact)(&mut text);
+        crate::report::printable(&text).into_owned()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -482,16 +517,21 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Every event whose kind, function, subject, location or id contains
-    /// `query`, in file order. The strings are tested once each (an
+    /// Every event whose kind, function, subject, location (redacted) or
+    /// id (as recorded) contains `query`, in file order. The strings are tested once each (an
     /// interned string is shared by many events) and the ids in one pass,
     /// so a query costs one sweep of integer lookups over the events.
     fn search(&self, query: &str) -> Vec<EventIdx> {
         let rec = self.rec;
+        // Matched as shown: redacted, so a search cannot find what the
+        // screen hides.
+        let mut text = String::new();
         let sym_hit: Vec<bool> = (0..rec.strings.len())
             .map(|i| {
-                rec.str(crate::model::Sym::from_index(i as u32))
-                    .contains(query)
+                text.clear();
+                text.push_str(rec.str(crate::model::Sym::from_index(i as u32)));
+                (self.redact)(&mut text);
+                text.contains(query)
             })
             .collect();
         let hit = |s: crate::model::Sym| sym_hit[s.index()];

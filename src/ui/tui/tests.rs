@@ -303,6 +303,45 @@ fn mouse_wheel_scrolls_and_a_click_selects_a_row() {
 }
 
 #[test]
+fn trace_strings_go_through_the_reports_redaction() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-bank.jsonl");
+    let bytes = std::fs::read(path).unwrap();
+    let rec = crate::ingest::load_bytes(vec![("demo-bank.jsonl".to_string(), bytes)]).unwrap();
+    let analysis = crate::analysis::analyze(&rec, None);
+    let mut report = Report::build(&rec, &analysis);
+    // A variable, a lane and the race's first access id (the findings
+    // name it redacted, and still lead to it).
+    let config = crate::config::Config::parse(
+        r#"redact = ["Account#1", "worker-1", "48250a67"]"#,
+        "causeway.toml",
+    )
+    .unwrap();
+    config.apply(&mut report);
+    report.settle(crate::report::FailOn::Race);
+    let redact = |text: &mut String| config.redact(text);
+    let mut state = State::redacted(&rec, &report, &redact);
+    assert!(!state.finding_events[0].is_empty());
+    press(&mut state, "\t\n");
+    let race = state.selected;
+    assert!(
+        rec.id_str(crate::model::EventIdx(race as u32))
+            .starts_with("48250a67")
+    );
+    let mut screens = vec![screen(&mut state, 120, 40)];
+    press(&mut state, "l");
+    screens.push(screen(&mut state, 120, 40));
+    // A search matches what is shown, not what is hidden.
+    press(&mut state, "/worker-1\n");
+    assert!(state.status.starts_with("not found"), "{}", state.status);
+    for out in screens {
+        assert!(out.contains("[redacted]"), "{out}");
+        for secret in ["Account#1", "worker-1", "48250a67"] {
+            assert!(!out.contains(secret), "{secret} shown:\n{out}");
+        }
+    }
+}
+
+#[test]
 fn hostile_trace_strings_never_reach_the_buffer_raw() {
     let evil = [
         "\u{1b}[2J",

@@ -87,11 +87,11 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         let text = format!(
             "{mark}{i:>7} {:>10.3}ms {}/{} {:<15} {} {}",
             (e.timestamp_ns - t0) as f64 / 1e6,
-            printable(rec.str(line.service)),
-            printable(rec.str(line.thread)),
+            state.clean(rec.str(line.service)),
+            state.clean(rec.str(line.thread)),
             e.kind.as_str(),
-            printable(what),
-            printable(rec.str(e.location)),
+            state.clean(what),
+            state.clean(rec.str(e.location)),
         );
         let mut s = style(state, kind_color(e.kind, e.flags.exception));
         if mark == "!" && state.color {
@@ -232,8 +232,8 @@ fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
             Line::from(format!(
                 "{} {}/{}",
                 label(i),
-                printable(rec.str(line.service)),
-                printable(rec.str(line.thread))
+                state.clean(rec.str(line.service)),
+                state.clean(rec.str(line.thread))
             ))
         })
         .collect();
@@ -261,33 +261,33 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
                 Span::raw(value),
             ]));
         };
-        field("id", printable(rec.id_str(idx)).into_owned());
+        field("id", state.clean(rec.id_str(idx)));
         field("kind", e.kind.as_str().to_string());
-        field("trace", printable(rec.str(e.trace)).into_owned());
+        field("trace", state.clean(rec.str(e.trace)));
         field(
             "lane",
             format!(
                 "{}/{}",
-                printable(rec.str(line.service)),
-                printable(rec.str(line.thread))
+                state.clean(rec.str(line.service)),
+                state.clean(rec.str(line.thread))
             ),
         );
         if let Some(f) = e.function {
-            field("function", printable(rec.str(f)).into_owned());
+            field("function", state.clean(rec.str(f)));
         }
         if let Some(s) = e.subject {
-            field("subject", printable(rec.str(s)).into_owned());
+            field("subject", state.clean(rec.str(s)));
         }
-        field("location", printable(rec.str(e.location)).into_owned());
+        field("location", state.clean(rec.str(e.location)));
         let file = rec
             .files
             .get(e.origin.file as usize)
             .map_or("", |f| f.path.as_str());
-        field("input", format!("{}:{}", printable(file), e.origin.line));
+        field("input", format!("{}:{}", state.clean(file), e.origin.line));
         field(
             "parent",
             e.parent.map_or("none".to_string(), |p| {
-                format!("#{} {}", p.0, printable(rec.id_str(p)))
+                format!("#{} {}", p.0, state.clean(rec.id_str(p)))
             }),
         );
         if let Some(edge) = state.ordered_by(idx) {
