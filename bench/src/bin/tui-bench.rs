@@ -52,6 +52,22 @@ fn script() -> Vec<(&'static str, KeyCode)> {
     add("b (back)", KeyCode::Char('b'), 10);
     add("f (forward)", KeyCode::Char('f'), 5);
     add("?", KeyCode::Char('?'), 2);
+    add("l (lanes view)", KeyCode::Char('l'), 1);
+    add("Down (lanes view)", KeyCode::Down, 50);
+    add("PgDn (lanes view)", KeyCode::PageDown, 20);
+    add("l (lanes view)", KeyCode::Char('l'), 1);
+    for c in "Fkind:write lane:t1*".chars() {
+        add("filter typing", KeyCode::Char(c), 1);
+    }
+    add("filter Enter", KeyCode::Enter, 1);
+    add("Down (filtered)", KeyCode::Down, 50);
+    add("PgDn (filtered)", KeyCode::PageDown, 20);
+    add("End (filtered)", KeyCode::End, 1);
+    add("Home (filtered)", KeyCode::Home, 1);
+    add("n (filtered)", KeyCode::Char('n'), 5);
+    add("F (edit filter)", KeyCode::Char('F'), 1);
+    add("filter typing", KeyCode::Backspace, 64);
+    add("filter Enter (clear)", KeyCode::Enter, 1);
     keys
 }
 
