@@ -3,8 +3,9 @@
 # in a detached tmux session of 100x30 on the bundled demo trace, drives it
 # with `send-keys` and reads the screen with `capture-pane -p`: the first
 # screen, Enter on the race finding, `a` to its other access, a search and
-# `n`, then `q`, after which the shell must be back with the terminal
-# restored (canonical mode on, alternate screen off, mouse released).
+# `n`, the lanes view, a filter, then `q`, after which the shell must be
+# back with the terminal restored (canonical mode on, alternate screen off,
+# mouse released).
 #
 #   CAUSEWAY_BIN=target/debug/causeway tests/tui/ci.sh
 #
@@ -103,6 +104,22 @@ done
 [ "$now" != "$first" ] || fail "search: n did not move past '$first'"
 screen | grep -qF "kind     lock_release" || fail "search: n left lock_release"
 echo "tests/tui: search found lock_release ($first), n moved on ($now)"
+
+# The lanes view (`l`) in place of the details, and `l` again closes it.
+t send-keys -t "$SESSION" l
+wait_for "lanes " "lanes view"
+wait_for "bank/worker-1" "lanes view legend"
+screen | grep -qF "details" && fail "lanes view: the details are still shown"
+t send-keys -t "$SESSION" l
+wait_for "details" "lanes view closed"
+echo "tests/tui: l opened and closed the lanes view"
+
+# A filter: only the writes, named on the status line and in the title.
+t send-keys -t "$SESSION" F k i n d : w r i t e Enter
+wait_for "[F kind:write]" "filter"
+wait_for "shown by the filter" "filter"
+wait_for "kind     state_write" "filter"
+echo "tests/tui: F kind:write filtered the events"
 
 # Quit: the shell gets the UI's exit status 0 and a terminal in canonical
 # mode, and the pane is off the alternate screen, with the UI's frame gone.
