@@ -238,7 +238,8 @@ fn tui(args: TuiArgs) -> Result<(), AppError> {
     job.root = Some(crate::report::default_root(&std::env::current_dir()?));
     let done = pipeline::run(&job)?;
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    crate::ui::tui::run(&done.rec, &done.report, color)?;
+    let redact = |text: &mut String| done.config.redact(text);
+    crate::ui::tui::run(&done.rec, &done.report, &redact, color)?;
     Ok(())
 }
 

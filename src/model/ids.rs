@@ -31,6 +31,26 @@ impl EventIds {
         self.ends.len()
     }
 
+    /// The events whose id contains `needle`, in order, each once: one
+    /// pass of `memmem` over all ids rather than a search per id.
+    pub fn containing(&self, needle: &str) -> Vec<EventIdx> {
+        let mut found: Vec<EventIdx> = Vec::new();
+        if needle.is_empty() {
+            return found;
+        }
+        for start in memchr::memmem::find_iter(self.text.as_bytes(), needle.as_bytes()) {
+            let i = self.ends.partition_point(|&end| end as usize <= start);
+            // A match that runs into the next id is no match.
+            if i < self.ends.len()
+                && start + needle.len() <= self.ends[i] as usize
+                && found.last() != Some(&EventIdx(i as u32))
+            {
+                found.push(EventIdx(i as u32));
+            }
+        }
+        found
+    }
+
     /// Keeps the ids of the events marked in `keep`.
     pub fn retain(&mut self, keep: &[bool]) {
         let mut kept = EventIds::default();
@@ -71,6 +91,21 @@ mod tests {
         assert_eq!(ids.get(EventIdx(0)), "6f1c6a3e-0d7b-4b61-9a55-0c1f6f0e0a01");
         assert_eq!(ids.get(EventIdx(1)), "e2");
         assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn containing_finds_each_id_once_and_never_across_two() {
+        let mut ids = EventIds::default();
+        for id in ["aXa", "aa", "Xaa", "b"] {
+            ids.push(id);
+        }
+        let found = |q: &str| -> Vec<u32> { ids.containing(q).iter().map(|e| e.0).collect() };
+        assert_eq!(found("a"), [0, 1, 2]);
+        assert_eq!(found("aX"), [0]);
+        // "aaX" only exists across the ends of ids 1 and 2.
+        assert_eq!(found("aaX"), Vec::<u32>::new());
+        assert_eq!(found("ab"), Vec::<u32>::new());
+        assert_eq!(found(""), Vec::<u32>::new());
     }
 
     #[test]

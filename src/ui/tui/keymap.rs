@@ -25,6 +25,8 @@ pub enum Action {
     Search,
     NextMatch,
     PrevMatch,
+    Lanes,
+    Filter,
     Help,
 }
 
@@ -169,6 +171,20 @@ pub const KEYMAP: &[Binding] = &[
         false,
         Action::PrevMatch,
         "previous match",
+    ),
+    bind(
+        "l",
+        KeyCode::Char('l'),
+        false,
+        Action::Lanes,
+        "show or hide the lanes view (space-time diagram)",
+    ),
+    bind(
+        "F",
+        KeyCode::Char('F'),
+        false,
+        Action::Filter,
+        "filter events by kind: lane: var: trace: (globs)",
     ),
     bind(
         "?",

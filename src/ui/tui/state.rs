@@ -2,11 +2,13 @@
 //! terminal involved. Rows are event indexes in file order; only the rows
 //! the view shows are ever formatted.
 
+use super::filter::Filter;
 use super::keymap::{self, Action};
 use crate::graph::edges::{Edge, EdgeKind, sync_edges};
 use crate::model::{EventIdx, Recording};
 use crate::report::{Body, Finding, Report};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -23,11 +25,18 @@ pub enum Mode {
     Normal,
     /// Typing a search query.
     Search(String),
+    /// Typing a filter (`kind:write lane:worker-1 var:acct*`).
+    Filter(String),
     Help,
 }
 
+/// The config's `redact` rules, as the report applies them.
+pub type Redact<'a> = &'a dyn Fn(&mut String);
+
 pub struct State<'a> {
     pub rec: &'a Recording,
+    /// Applied to every trace string shown, as the report's strings are.
+    redact: Redact<'a>,
     /// The findings as the text report shows them, in its order.
     pub findings: Vec<Cow<'a, Finding>>,
     /// Per finding: the events it names (primary first), resolved.
@@ -36,11 +45,22 @@ pub struct State<'a> {
     pub marked: HashMap<EventIdx, usize>,
     /// Synchronization edges, sorted by target.
     edges: Vec<Edge>,
+    /// Every event's children in file order: those of event `i` are
+    /// `children[child_start[i]..child_start[i + 1]]`.
+    child_start: Vec<u32>,
+    children: Vec<EventIdx>,
+    /// The events matching `query`, in file order, found once per query so
+    /// that `n` and `N` are a binary search.
+    all_hits: Vec<EventIdx>,
+    /// Those of `all_hits` the filter shows.
+    hits: Vec<EventIdx>,
+    /// The filter and the events it shows, in file order.
+    pub filter: Option<(Filter, Vec<EventIdx>)>,
     pub pane: Pane,
     pub mode: Mode,
     /// The selected event.
     pub selected: usize,
-    /// The first event row shown.
+    /// The first row shown (a position in the shown rows).
     pub top: usize,
     /// Rows of the event list, as last drawn.
     pub page: usize,
@@ -51,11 +71,24 @@ pub struct State<'a> {
     /// A one-line message for the status bar.
     pub status: String,
     pub color: bool,
+    /// The lanes view (a space-time diagram of the shown events) instead
+    /// of the details and findings.
+    pub lanes: bool,
+    /// Where the event list was last drawn, for the mouse.
+    pub events_area: Rect,
     pub quit: bool,
 }
 
 impl<'a> State<'a> {
+    /// A state with no redaction.
     pub fn new(rec: &'a Recording, report: &'a Report) -> State<'a> {
+        State::redacted(rec, report, &crate::report::html::no_redaction)
+    }
+
+    /// A state that shows the recording's strings through `redact`, the
+    /// redaction the report went through (its findings name events by
+    /// their redacted ids, so those are matched redacted too).
+    pub fn redacted(rec: &'a Recording, report: &'a Report, redact: Redact<'a>) -> State<'a> {
         let findings = report.shown();
         let ids: Vec<Vec<&str>> = findings.iter().map(|f| named_ids(f)).collect();
         let wanted: HashSet<&str> = ids.iter().flatten().copied().collect();
@@ -64,6 +97,19 @@ impl<'a> State<'a> {
             for idx in rec.indices() {
                 if let Some(&id) = wanted.get(rec.id_str(idx)) {
                     by_id.entry(id).or_insert(idx);
+                }
+            }
+        }
+        // Ids the redaction changed: only then is every id redacted to
+        // find them.
+        if wanted.iter().any(|id| !by_id.contains_key(id)) {
+            let mut id = String::new();
+            for idx in rec.indices() {
+                id.clear();
+                id.push_str(rec.id_str(idx));
+                redact(&mut id);
+                if let Some(&w) = wanted.get(id.as_str()) {
+                    by_id.entry(w).or_insert(idx);
                 }
             }
         }
@@ -78,12 +124,19 @@ impl<'a> State<'a> {
             }
         }
         let edges = sync_edges(rec);
+        let (child_start, children) = children_of(rec);
         State {
             rec,
+            redact,
             findings,
             finding_events,
             marked,
             edges,
+            child_start,
+            children,
+            all_hits: Vec::new(),
+            hits: Vec::new(),
+            filter: None,
             pane: Pane::Events,
             mode: Mode::Normal,
             selected: 0,
@@ -95,12 +148,22 @@ impl<'a> State<'a> {
             query: None,
             status: String::new(),
             color: true,
+            lanes: false,
+            events_area: Rect::default(),
             quit: false,
         }
     }
 
     pub fn len(&self) -> usize {
         self.rec.events.len()
+    }
+
+    /// A trace string as the UI may show it: redacted as the report is,
+    /// then with control and bidi characters escaped.
+    pub fn clean(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        (self.redact)(&mut text);
+        crate::report::printable(&text).into_owned()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -116,12 +179,27 @@ impl<'a> State<'a> {
                     let query = std::mem::take(query);
                     self.mode = Mode::Normal;
                     self.query = (!query.is_empty()).then_some(query);
+                    self.all_hits = self.query.as_deref().map_or(Vec::new(), |q| self.search(q));
+                    self.filter_hits();
                     self.find(true);
                 }
                 KeyCode::Backspace => {
                     query.pop();
                 }
                 KeyCode::Char(c) => query.push(c),
+                _ => {}
+            },
+            Mode::Filter(text) => match key.code {
+                KeyCode::Esc => self.mode = Mode::Normal,
+                KeyCode::Enter => {
+                    let text = std::mem::take(text);
+                    self.mode = Mode::Normal;
+                    self.set_filter(&text);
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
                 _ => {}
             },
             Mode::Help => {
@@ -135,6 +213,40 @@ impl<'a> State<'a> {
                     self.act(action);
                 }
             }
+        }
+    }
+
+    /// Handles the mouse: the wheel scrolls the event list (three rows a
+    /// notch), a click on a row selects its event.
+    pub fn mouse(&mut self, mouse: MouseEvent) {
+        let at = Position::new(mouse.column, mouse.row);
+        if self.mode != Mode::Normal || !self.events_area.contains(at) {
+            return;
+        }
+        self.status.clear();
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let pane = std::mem::replace(&mut self.pane, Pane::Events);
+                let step = if mouse.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                self.move_by(step);
+                self.pane = pane;
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                // Inside the border: the first row is one below the top.
+                let Some(line) = mouse.row.checked_sub(self.events_area.y + 1) else {
+                    return;
+                };
+                let row = self.top + line as usize;
+                if line + 2 < self.events_area.height && row < self.row_count() {
+                    self.pane = Pane::Events;
+                    self.jump(self.event_at(row));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -171,21 +283,10 @@ impl<'a> State<'a> {
                 Some(p) => self.jump(p.index()),
                 None => self.status = "no parent".to_string(),
             },
-            Action::Child => {
-                let this = EventIdx(self.selected as u32);
-                let child = self
-                    .rec
-                    .events
-                    .iter()
-                    .enumerate()
-                    .skip(self.selected + 1)
-                    .find(|(_, e)| e.parent == Some(this))
-                    .map(|(i, _)| i);
-                match child {
-                    Some(c) => self.jump(c),
-                    None => self.status = "no child after this event".to_string(),
-                }
-            }
+            Action::Child => match self.next_child() {
+                Some(c) => self.jump(c.index()),
+                None => self.status = "no child after this event".to_string(),
+            },
             Action::OrderedBy => match self.ordered_by(EventIdx(self.selected as u32)) {
                 Some(edge) => {
                     self.status = format!("ordered by {}", edge.kind.as_str());
@@ -216,15 +317,104 @@ impl<'a> State<'a> {
             Action::Search => self.mode = Mode::Search(String::new()),
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
+            Action::Lanes => self.lanes = !self.lanes,
+            Action::Filter => {
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map_or(String::new(), |(f, _)| f.text.clone());
+                self.mode = Mode::Filter(text);
+            }
             Action::Help => self.mode = Mode::Help,
+        }
+    }
+
+    /// Applies a filter as typed (empty: none); a bad one leaves the
+    /// filter as it was and says why.
+    pub fn set_filter(&mut self, text: &str) {
+        if text.trim().is_empty() {
+            self.filter = None;
+            self.status = "filter cleared".to_string();
+        } else {
+            match Filter::parse(text) {
+                Ok(filter) => {
+                    let rows = filter.rows(self.rec);
+                    self.status = format!("{} events shown", rows.len());
+                    self.filter = Some((filter, rows));
+                }
+                Err(e) => {
+                    self.status = format!("filter: {e}");
+                    return;
+                }
+            }
+        }
+        self.filter_hits();
+        // Stay on the selected event if shown, else the next shown one.
+        if self.row_count() > 0 {
+            let row = match self.row_of(self.selected) {
+                Ok(r) => r,
+                Err(r) => r.min(self.row_count() - 1),
+            };
+            self.select(self.event_at(row));
+        }
+        self.top = 0;
+    }
+
+    fn filter_hits(&mut self) {
+        self.hits = match &self.filter {
+            None => self.all_hits.clone(),
+            Some((_, rows)) => self
+                .all_hits
+                .iter()
+                .filter(|e| rows.binary_search(e).is_ok())
+                .copied()
+                .collect(),
+        };
+    }
+
+    /// How many rows the event list has: the events the filter shows.
+    pub fn row_count(&self) -> usize {
+        self.filter
+            .as_ref()
+            .map_or(self.len(), |(_, rows)| rows.len())
+    }
+
+    /// The event on a row of the list.
+    pub fn event_at(&self, row: usize) -> usize {
+        self.filter
+            .as_ref()
+            .map_or(row, |(_, rows)| rows[row].index())
+    }
+
+    /// The row an event is on, or where it would be if the filter hides it.
+    pub fn row_of(&self, event: usize) -> Result<usize, usize> {
+        match &self.filter {
+            None => Ok(event),
+            Some((_, rows)) => rows.binary_search(&EventIdx(event as u32)),
         }
     }
 
     fn move_by(&mut self, delta: isize) {
         match self.pane {
             Pane::Events => {
-                let to = clamp(self.selected, delta, self.len());
-                self.select(to);
+                let count = self.row_count();
+                if count == 0 {
+                    return;
+                }
+                let from = match self.row_of(self.selected) {
+                    Ok(r) => r,
+                    // Between two rows: a step down lands on the next one.
+                    Err(r) if delta > 0 => {
+                        if r == 0 {
+                            self.select(self.event_at(0));
+                            return;
+                        }
+                        r - 1
+                    }
+                    Err(r) => r.min(count),
+                };
+                let to = clamp(from, delta, count);
+                self.select(self.event_at(to));
             }
             Pane::Findings => self.finding = clamp(self.finding, delta, self.findings.len()),
         }
@@ -241,6 +431,12 @@ impl<'a> State<'a> {
             self.forward.clear();
         }
         self.select(row);
+        if self.row_of(self.selected).is_err() {
+            self.status = format!(
+                "#{} is hidden by the filter (F, empty, Enter shows all)",
+                self.selected
+            );
+        }
     }
 
     /// The edge from another lane into `e` (a spawn, lock release, message
@@ -282,50 +478,99 @@ impl<'a> State<'a> {
             })
     }
 
-    /// Selects the next (or previous) event whose row matches the query,
+    /// The first child of the selected event after it in file order.
+    fn next_child(&self) -> Option<EventIdx> {
+        let i = self.selected;
+        let (from, to) = (
+            *self.child_start.get(i)? as usize,
+            *self.child_start.get(i + 1)? as usize,
+        );
+        let children = &self.children[from..to];
+        let after = children.partition_point(|c| c.index() <= i);
+        children.get(after).copied()
+    }
+
+    /// Selects the next (or previous) event that matches the query,
     /// wrapping around.
     fn find(&mut self, forward: bool) {
         let Some(query) = self.query.clone() else {
             self.status = "no search; press /".to_string();
             return;
         };
-        let n = self.len();
-        let hit = (1..=n)
-            .map(|step| {
-                if forward {
-                    (self.selected + step) % n
-                } else {
-                    (self.selected + n - step % n) % n
-                }
-            })
-            .find(|&i| self.matches(i, &query));
-        match hit {
+        let here = self.selected;
+        let after = self.hits.partition_point(|e| e.index() <= here);
+        let before = self.hits.partition_point(|e| e.index() < here);
+        let hit = if forward {
+            self.hits.get(after).or(self.hits.first())
+        } else {
+            before
+                .checked_sub(1)
+                .and_then(|i| self.hits.get(i))
+                .or(self.hits.last())
+        };
+        match hit.copied() {
             Some(i) => {
-                self.jump(i);
+                self.jump(i.index());
                 self.status = format!("/{query}");
             }
             None => self.status = format!("not found: {query}"),
         }
     }
 
-    fn matches(&self, i: usize, query: &str) -> bool {
-        let e = &self.rec.events[i];
-        let has = |s: crate::model::Sym| self.rec.str(s).contains(query);
-        e.kind.as_str().contains(query)
-            || e.function.is_some_and(has)
-            || e.subject.is_some_and(has)
-            || has(e.location)
-            || self.rec.id_str(EventIdx(i as u32)).contains(query)
+    /// Every event whose kind, function, subject, location (redacted) or
+    /// id (as recorded) contains `query`, in file order. The strings are tested once each (an
+    /// interned string is shared by many events) and the ids in one pass,
+    /// so a query costs one sweep of integer lookups over the events.
+    fn search(&self, query: &str) -> Vec<EventIdx> {
+        let rec = self.rec;
+        // Matched as shown: redacted, so a search cannot find what the
+        // screen hides.
+        let mut text = String::new();
+        let sym_hit: Vec<bool> = (0..rec.strings.len())
+            .map(|i| {
+                text.clear();
+                text.push_str(rec.str(crate::model::Sym::from_index(i as u32)));
+                (self.redact)(&mut text);
+                text.contains(query)
+            })
+            .collect();
+        let hit = |s: crate::model::Sym| sym_hit[s.index()];
+        let kinds: Vec<crate::model::EventKind> = crate::model::EventKind::ALL
+            .into_iter()
+            .filter(|k| k.as_str().contains(query))
+            .collect();
+        let by_id = rec.ids.containing(query);
+        let mut by_id = by_id.iter().peekable();
+        let mut hits = Vec::new();
+        for (i, e) in rec.events.iter().enumerate() {
+            let idx = EventIdx(i as u32);
+            let id_hit = by_id.next_if_eq(&&idx).is_some();
+            if id_hit
+                || kinds.contains(&e.kind)
+                || e.function.is_some_and(hit)
+                || e.subject.is_some_and(hit)
+                || hit(e.location)
+            {
+                hits.push(idx);
+            }
+        }
+        hits
     }
 
     /// Keeps the selected row inside the shown window of `rows` rows.
     pub fn scroll_to_selected(&mut self, rows: usize) {
         self.page = rows;
-        if self.selected < self.top {
-            self.top = self.selected;
-        } else if rows > 0 && self.selected >= self.top + rows {
-            self.top = self.selected + 1 - rows;
+        let count = self.row_count();
+        let selected = match self.row_of(self.selected) {
+            Ok(r) => r,
+            Err(r) => r.min(count.saturating_sub(1)),
+        };
+        if selected < self.top {
+            self.top = selected;
+        } else if rows > 0 && selected >= self.top + rows {
+            self.top = selected + 1 - rows;
         }
+        self.top = self.top.min(count.saturating_sub(1));
     }
 }
 
@@ -336,6 +581,30 @@ fn clamp(current: usize, delta: isize, len: usize) -> usize {
     (current as isize)
         .saturating_add(delta)
         .clamp(0, len as isize - 1) as usize
+}
+
+/// Every event's children, grouped by parent in file order (a counting
+/// sort): the offsets of each parent's run, and the runs.
+fn children_of(rec: &Recording) -> (Vec<u32>, Vec<EventIdx>) {
+    let n = rec.events.len();
+    let mut start = vec![0u32; n + 1];
+    for e in &rec.events {
+        if let Some(p) = e.parent {
+            start[p.index() + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut children = vec![EventIdx(0); start[n] as usize];
+    for (i, e) in rec.events.iter().enumerate() {
+        if let Some(p) = e.parent {
+            children[fill[p.index()] as usize] = EventIdx(i as u32);
+            fill[p.index()] += 1;
+        }
+    }
+    (start, children)
 }
 
 /// The event ids a finding names, its primary event first: a race's two

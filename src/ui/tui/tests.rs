@@ -138,6 +138,210 @@ fn screens_at_80x24() {
 }
 
 #[test]
+fn lanes_view_toggles_and_draws_the_window_at_80x24() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    state.color = false;
+    // The race's first access, then the lanes view instead of the details.
+    press(&mut state, "\t\nl");
+    assert!(state.lanes);
+    let out = screen(&mut state, 80, 24);
+    assert!(out.contains(" lanes "), "{out}");
+    assert!(!out.contains(" details "), "{out}");
+    insta::assert_snapshot!("tui_lanes", out);
+    // Moving keeps working with the view open; `l` again closes it.
+    press(&mut state, "a");
+    assert_eq!(state.selected, state.finding_events[0][1].index());
+    press(&mut state, "l");
+    assert!(!state.lanes);
+    assert!(screen(&mut state, 80, 24).contains(" details "));
+}
+
+#[test]
+fn help_lists_every_binding_at_80x24() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    press(&mut state, "?");
+    let out = screen(&mut state, 80, 24);
+    for b in super::keymap::KEYMAP {
+        assert!(out.contains(b.label), "help lacks {}:\n{out}", b.label);
+    }
+}
+
+#[test]
+fn filters_by_kind_lane_variable_and_trace() {
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    state.color = false;
+    let shown = |state: &State| -> Vec<usize> {
+        (0..state.row_count()).map(|r| state.event_at(r)).collect()
+    };
+    let lane = |i: usize| {
+        let l = rec.exec_line(crate::model::EventIdx(i as u32));
+        format!("{}/{}", rec.str(l.service), rec.str(l.thread))
+    };
+    press(&mut state, "Fkind:write lane:worker-1");
+    assert_eq!(
+        state.mode,
+        Mode::Filter("kind:write lane:worker-1".to_string())
+    );
+    press(&mut state, "\n");
+    assert_eq!(state.mode, Mode::Normal);
+    let rows = shown(&state);
+    assert!(!rows.is_empty());
+    for &i in &rows {
+        assert_eq!(rec.events[i].kind.as_str(), "state_write");
+        assert_eq!(lane(i), "bank/worker-1");
+    }
+    // The selection moved onto the first shown event; j and End stay on
+    // shown ones; the status line and the title show the filter.
+    assert_eq!(state.selected, rows[0]);
+    press(&mut state, "j");
+    assert_eq!(state.selected, rows[1]);
+    state.key(key(KeyCode::End));
+    assert_eq!(state.selected, *rows.last().unwrap());
+    let out = screen(&mut state, 80, 24);
+    assert!(out.contains("[F kind:write lane:worker-1]"), "{out}");
+    assert!(out.contains("shown by the filter"), "{out}");
+    // A search only stops at shown events.
+    press(&mut state, "/Account\n");
+    assert!(rows.contains(&state.selected));
+    press(&mut state, "n");
+    assert!(rows.contains(&state.selected));
+
+    // Same key twice: either; a glob on the variable; the trace id.
+    let all = (0..rec.events.len()).collect::<Vec<_>>();
+    clear_then(&mut state, "");
+    assert!(state.filter.is_none());
+    assert_eq!(shown(&state), all);
+    press(&mut state, "Fkind:lock_acquire kind:lock_release\n");
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| rec.events[i].kind.as_str().starts_with("lock_"))
+        .collect();
+    assert_eq!(shown(&state), want);
+    clear_then(&mut state, "");
+    press(&mut state, "Fvar:Account#1.*\n");
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            rec.events[i]
+                .subject
+                .is_some_and(|s| rec.str(s).starts_with("Account#1."))
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(shown(&state), want);
+    clear_then(&mut state, "");
+    let trace = rec.str(rec.events[0].trace).to_string();
+    press(&mut state, &format!("Ftrace:{}*\n", &trace[..8]));
+    let want: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| rec.str(rec.events[i].trace).starts_with(&trace[..8]))
+        .collect();
+    assert_eq!(shown(&state), want);
+
+    // A bad filter leaves the one in force and says why.
+    clear_then(&mut state, "");
+    press(&mut state, "Fkind:write\n");
+    let before = shown(&state);
+    clear_then(&mut state, "colour:red");
+    assert!(
+        state.status.contains("unknown filter key `colour`"),
+        "{}",
+        state.status
+    );
+    assert_eq!(shown(&state), before);
+}
+
+/// Replaces the filter's text with `text` and applies it.
+fn clear_then(state: &mut State, text: &str) {
+    press(state, "F");
+    while !matches!(&state.mode, Mode::Filter(t) if t.is_empty()) {
+        state.key(key(KeyCode::Backspace));
+    }
+    press(state, text);
+    press(state, "\n");
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_a_click_selects_a_row() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    let mouse = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    screen(&mut state, 80, 24);
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!(state.selected, 6);
+    state.mouse(mouse(MouseEventKind::ScrollUp, 10, 5));
+    assert_eq!(state.selected, 3);
+    // The list's first row is on line 1 (line 0 is its border).
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 10));
+    assert_eq!(state.selected, 9);
+    // On the border, or outside the list: nothing.
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 0));
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 10, 22));
+    state.mouse(mouse(MouseEventKind::Down(MouseButton::Left), 60, 5));
+    state.mouse(mouse(MouseEventKind::ScrollDown, 60, 5));
+    assert_eq!(state.selected, 9);
+    // A click is a jump: b goes back to where the selection was.
+    press(&mut state, "b");
+    assert_eq!(state.selected, 3);
+    // With the findings focused, the wheel over the list still moves it.
+    press(&mut state, "\t");
+    state.mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!((state.selected, state.pane), (6, Pane::Findings));
+}
+
+#[test]
+fn trace_strings_go_through_the_reports_redaction() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-bank.jsonl");
+    let bytes = std::fs::read(path).unwrap();
+    let rec = crate::ingest::load_bytes(vec![("demo-bank.jsonl".to_string(), bytes)]).unwrap();
+    let analysis = crate::analysis::analyze(&rec, None);
+    let mut report = Report::build(&rec, &analysis);
+    // A variable, a lane and the race's first access id (the findings
+    // name it redacted, and still lead to it).
+    let config = crate::config::Config::parse(
+        r#"redact = ["Account#1", "worker-1", "48250a67"]"#,
+        "causeway.toml",
+    )
+    .unwrap();
+    config.apply(&mut report);
+    report.settle(crate::report::FailOn::Race);
+    let redact = |text: &mut String| config.redact(text);
+    let mut state = State::redacted(&rec, &report, &redact);
+    assert!(!state.finding_events[0].is_empty());
+    press(&mut state, "\t\n");
+    let race = state.selected;
+    assert!(
+        rec.id_str(crate::model::EventIdx(race as u32))
+            .starts_with("48250a67")
+    );
+    let mut screens = vec![screen(&mut state, 120, 40)];
+    press(&mut state, "l");
+    screens.push(screen(&mut state, 120, 40));
+    // A search matches what is shown, not what is hidden.
+    press(&mut state, "/worker-1\n");
+    assert!(state.status.starts_with("not found"), "{}", state.status);
+    for out in screens {
+        assert!(out.contains("[redacted]"), "{out}");
+        for secret in ["Account#1", "worker-1", "48250a67"] {
+            assert!(!out.contains(secret), "{secret} shown:\n{out}");
+        }
+    }
+}
+
+#[test]
 fn hostile_trace_strings_never_reach_the_buffer_raw() {
     let evil = [
         "\u{1b}[2J",

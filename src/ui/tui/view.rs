@@ -5,7 +5,7 @@
 
 use super::keymap::KEYMAP;
 use super::state::{Mode, Pane, State};
-use crate::model::{EventIdx, EventKind};
+use crate::model::{EventIdx, EventKind, ExecId};
 use crate::report::Body;
 use crate::report::printable;
 use ratatui::Frame;
@@ -23,11 +23,15 @@ pub fn draw(frame: &mut Frame, state: &mut State) {
     let [details, findings] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
     draw_events(frame, state, events);
-    draw_details(frame, state, details);
-    draw_findings(frame, state, findings);
+    if state.lanes {
+        draw_lanes(frame, state, right);
+    } else {
+        draw_details(frame, state, details);
+        draw_findings(frame, state, findings);
+    }
     draw_status(frame, state, status);
     if state.mode == Mode::Help {
-        draw_help(frame, body);
+        draw_help(frame, frame.area());
     }
 }
 
@@ -63,12 +67,14 @@ fn block<'t>(title: &'t str, focused: bool) -> Block<'t> {
 
 fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
     let rows = area.height.saturating_sub(2) as usize;
+    state.events_area = area;
     state.scroll_to_selected(rows);
     let rec = state.rec;
     let t0 = rec.events.first().map_or(0, |e| e.timestamp_ns);
-    let end = (state.top + rows).min(state.len());
+    let end = (state.top + rows).min(state.row_count());
     let mut lines = Vec::with_capacity(rows);
-    for i in state.top..end {
+    for row in state.top..end {
+        let i = state.event_at(row);
         let e = &rec.events[i];
         let idx = EventIdx(i as u32);
         let line = rec.exec_line(idx);
@@ -81,11 +87,11 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         let text = format!(
             "{mark}{i:>7} {:>10.3}ms {}/{} {:<15} {} {}",
             (e.timestamp_ns - t0) as f64 / 1e6,
-            printable(rec.str(line.service)),
-            printable(rec.str(line.thread)),
+            state.clean(rec.str(line.service)),
+            state.clean(rec.str(line.thread)),
             e.kind.as_str(),
-            printable(what),
-            printable(rec.str(e.location)),
+            state.clean(what),
+            state.clean(rec.str(e.location)),
         );
         let mut s = style(state, kind_color(e.kind, e.flags.exception));
         if mark == "!" && state.color {
@@ -96,15 +102,148 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         }
         lines.push(Line::from(Span::styled(text, s)));
     }
-    let title = format!(
-        " events {}/{} ",
-        state.selected + usize::from(!state.is_empty()),
-        state.len()
-    );
+    let title = match &state.filter {
+        None => format!(
+            " events {}/{} ",
+            state.selected + usize::from(!state.is_empty()),
+            state.len()
+        ),
+        Some((_, rows)) => format!(
+            " events {}/{}, {} shown by the filter ",
+            state.selected + usize::from(!state.is_empty()),
+            state.len(),
+            rows.len()
+        ),
+    };
     frame.render_widget(
         Paragraph::new(lines).block(block(&title, state.pane == Pane::Events)),
         area,
     );
+}
+
+/// One letter per kind in the lanes view.
+fn glyph(kind: EventKind) -> char {
+    match kind {
+        EventKind::FunctionEntry => '(',
+        EventKind::FunctionExit => ')',
+        EventKind::StateRead => 'R',
+        EventKind::StateWrite => 'W',
+        EventKind::LockAcquire => 'L',
+        EventKind::LockRelease => 'U',
+        EventKind::MessageSend => 'S',
+        EventKind::MessageReceive => 'V',
+        EventKind::AsyncSpawn => '+',
+        EventKind::AsyncAwait => 'A',
+        EventKind::Error => 'E',
+        _ => '*',
+    }
+}
+
+/// Columns per lane in the lanes view.
+const LANE_WIDTH: usize = 3;
+
+/// The lanes view: the events shown in the list (the window around the
+/// selection) as a space-time diagram, time going down, one column per
+/// lane that has an event in the window; an event is its kind's letter in
+/// its lane's column, an arrow from another lane's column shows the edge
+/// that ordered it when that lane is drawn, and a legend names the lanes.
+fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
+    let rec = state.rec;
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let rows = area.height.saturating_sub(2) as usize;
+    // The events the list shows, as many as fit above the legend.
+    let top = state.top;
+    let end = (top + state.page).min(state.row_count());
+    let mut lanes: Vec<ExecId> = (top..end)
+        .map(|row| rec.events[state.event_at(row)].exec)
+        .collect();
+    lanes.sort_by_key(|l| l.index());
+    lanes.dedup();
+    let gutter = 8;
+    let fit = inner_width.saturating_sub(gutter) / LANE_WIDTH;
+    let hidden = lanes.len().saturating_sub(fit);
+    lanes.truncate(fit);
+    let legend_rows = (lanes.len() + 2 + usize::from(hidden > 0)).min(rows / 2);
+    let diagram_rows = rows.saturating_sub(legend_rows + 1);
+    let selected = state.row_of(state.selected).unwrap_or_else(|r| r);
+    let start = if selected >= top + diagram_rows {
+        selected + 1 - diagram_rows
+    } else {
+        top
+    };
+    let end = (start + diagram_rows).min(state.row_count());
+    let column = |exec: ExecId| lanes.iter().position(|&l| l == exec);
+    let label = |i: usize| char::from(b'A' + (i % 26) as u8);
+
+    let mut lines: Vec<Line> = Vec::with_capacity(rows);
+    let mut head = " ".repeat(gutter);
+    for i in 0..lanes.len() {
+        head.push_str(&format!(" {} ", label(i)));
+    }
+    lines.push(Line::from(Span::styled(
+        head,
+        Style::new().add_modifier(Modifier::BOLD),
+    )));
+    for row in start..end {
+        let i = state.event_at(row);
+        let idx = EventIdx(i as u32);
+        let e = &rec.events[i];
+        let mut cells: Vec<char> = std::iter::repeat_n([' ', '|', ' '], lanes.len())
+            .flatten()
+            .collect();
+        let here = column(e.exec);
+        if let Some(c) = here {
+            cells[c * LANE_WIDTH + 1] = glyph(e.kind);
+            if let Some(from) = state
+                .ordered_by(idx)
+                .and_then(|edge| column(rec.event(edge.from).exec))
+            {
+                let (a, b) = (from.min(c), from.max(c));
+                for cell in &mut cells[a * LANE_WIDTH + 2..b * LANE_WIDTH + 1] {
+                    *cell = '-';
+                }
+                if from < c {
+                    cells[c * LANE_WIDTH] = '>';
+                } else {
+                    cells[c * LANE_WIDTH + 2] = '<';
+                }
+            }
+        }
+        let mark = if state.marked.contains_key(&idx) {
+            '!'
+        } else {
+            ' '
+        };
+        let text = format!("{mark}{i:>6} {}", cells.into_iter().collect::<String>());
+        let mut s = style(state, kind_color(e.kind, e.flags.exception));
+        if i == state.selected {
+            s = s.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(Span::styled(text, s)));
+    }
+    while lines.len() < rows.saturating_sub(legend_rows) {
+        lines.push(Line::from(""));
+    }
+    let mut legend: Vec<Line> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let line = &rec.exec_lines[l.index()];
+            Line::from(format!(
+                "{} {}/{}",
+                label(i),
+                state.clean(rec.str(line.service)),
+                state.clean(rec.str(line.thread))
+            ))
+        })
+        .collect();
+    if hidden > 0 {
+        legend.push(Line::from(format!("(+{hidden} lanes not shown)")));
+    }
+    legend.push(Line::from("() call  RW read/write  LU lock"));
+    legend.push(Line::from("SV message  +A spawn/await  E err"));
+    lines.extend(legend.into_iter().take(legend_rows));
+    frame.render_widget(Paragraph::new(lines).block(block(" lanes ", false)), area);
 }
 
 fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
@@ -122,33 +261,33 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
                 Span::raw(value),
             ]));
         };
-        field("id", printable(rec.id_str(idx)).into_owned());
+        field("id", state.clean(rec.id_str(idx)));
         field("kind", e.kind.as_str().to_string());
-        field("trace", printable(rec.str(e.trace)).into_owned());
+        field("trace", state.clean(rec.str(e.trace)));
         field(
             "lane",
             format!(
                 "{}/{}",
-                printable(rec.str(line.service)),
-                printable(rec.str(line.thread))
+                state.clean(rec.str(line.service)),
+                state.clean(rec.str(line.thread))
             ),
         );
         if let Some(f) = e.function {
-            field("function", printable(rec.str(f)).into_owned());
+            field("function", state.clean(rec.str(f)));
         }
         if let Some(s) = e.subject {
-            field("subject", printable(rec.str(s)).into_owned());
+            field("subject", state.clean(rec.str(s)));
         }
-        field("location", printable(rec.str(e.location)).into_owned());
+        field("location", state.clean(rec.str(e.location)));
         let file = rec
             .files
             .get(e.origin.file as usize)
             .map_or("", |f| f.path.as_str());
-        field("input", format!("{}:{}", printable(file), e.origin.line));
+        field("input", format!("{}:{}", state.clean(file), e.origin.line));
         field(
             "parent",
             e.parent.map_or("none".to_string(), |p| {
-                format!("#{} {}", p.0, printable(rec.id_str(p)))
+                format!("#{} {}", p.0, state.clean(rec.id_str(p)))
             }),
         );
         if let Some(edge) = state.ordered_by(idx) {
@@ -206,20 +345,60 @@ fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
 fn draw_status(frame: &mut Frame, state: &State, area: Rect) {
     let text = match &state.mode {
         Mode::Search(query) => format!("/{}", printable(query)),
+        Mode::Filter(text) => format!("filter: {}", printable(text)),
         _ if !state.status.is_empty() => printable(&state.status).into_owned(),
         _ => "? help  q quit  Tab pane  Enter jump  a other access  p parent  b back  / search"
             .to_string(),
     };
+    // The filter stays on the status line while it applies.
+    let text = match (&state.mode, &state.filter) {
+        (Mode::Normal | Mode::Help, Some((filter, _))) => {
+            format!("[F {}] {text}", printable(&filter.text))
+        }
+        _ => text,
+    };
     frame.render_widget(Paragraph::new(text), area);
 }
 
+/// The key table from the keymap, keys with the same action on one entry
+/// ("j, Down"), in one column, or two when one does not fit the height.
 fn draw_help(frame: &mut Frame, area: Rect) {
-    let lines: Vec<Line> = KEYMAP
-        .iter()
-        .map(|b| Line::from(format!("{:<7} {}", b.label, b.help)))
+    let mut entries: Vec<(String, &str)> = Vec::new();
+    let mut last = None;
+    for b in KEYMAP {
+        match entries.last_mut() {
+            Some((label, _)) if last == Some(b.action) => {
+                label.push_str(", ");
+                label.push_str(b.label);
+            }
+            _ => entries.push((b.label.to_string(), b.help)),
+        }
+        last = Some(b.action);
+    }
+    let width = 76.min(area.width);
+    let inner = width.saturating_sub(2) as usize;
+    let columns = if entries.len() + 2 <= area.height as usize {
+        1
+    } else {
+        2
+    };
+    let per_column = entries.len().div_ceil(columns);
+    let column_width = inner / columns;
+    let cell = |(label, help): &(String, &str)| {
+        let text = format!("{label:<12} {help}");
+        let text: String = text.chars().take(column_width.saturating_sub(1)).collect();
+        format!("{text:<column_width$}")
+    };
+    let lines: Vec<Line> = (0..per_column)
+        .map(|row| {
+            let text: String = (0..columns)
+                .filter_map(|c| entries.get(c * per_column + row))
+                .map(cell)
+                .collect();
+            Line::from(text)
+        })
         .collect();
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 76.min(area.width);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
