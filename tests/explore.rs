@@ -22,6 +22,24 @@ fn causeway(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs `program` with `input` on its standard input.
+fn piped(program: &str, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program runs");
+    child
+        .stdin
+        .take()
+        .expect("a piped stdin")
+        .write_all(input.as_bytes())
+        .expect("the input is written");
+    child.wait_with_output().expect("the program finishes")
+}
+
 fn code(output: &Output) -> i32 {
     output.status.code().expect("exited normally")
 }
@@ -179,20 +197,11 @@ fn query_output_is_a_trace_analyze_reads_from_standard_input() {
         std::fs::read_to_string(&failing).unwrap(),
         "every event, as it was in the input"
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_causeway"))
-        .args(["analyze", "-", "--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(selected.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = piped(
+        env!("CARGO_BIN_EXE_causeway"),
+        &["analyze", "-", "--format", "json"],
+        &selected,
+    );
     assert_eq!(code(&out), 1, "the lost update races");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["summary"]["races"].as_u64().unwrap() > 0);
@@ -358,20 +367,7 @@ fn graphviz() -> Option<String> {
 }
 
 fn assert_dot_accepts(dot: &str, what: &str, source: &str) {
-    let mut child = Command::new(dot)
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(source.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = piped(dot, &["-Tsvg"], source);
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "dot rejected the graph of {what}: {}\n{source}",

@@ -24,6 +24,17 @@ from bank.accounts import Bank
 DEPOSIT = 100
 
 
+def run_and_audit(bank, expected, **bodies):
+    """Runs each body on a thread named after it, joins them, audits."""
+    threads = [threading.Thread(target=body, name=name) for name, body in bodies.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = bank.audit(expected)
+    print(f"books balance: {total}")
+
+
 def main(argv):
     schedule = argv[0] if argv else "fee-first"
     if schedule not in ("fee-first", "lost-update", "split-transfer"):
@@ -56,14 +67,7 @@ def main(argv):
         bank.transfer(ada, grace, 10)
         transfer_done.set()
 
-    fee_thread = threading.Thread(target=fee, name="fee")
-    transfer_thread = threading.Thread(target=transfer, name="transfer")
-    fee_thread.start()
-    transfer_thread.start()
-    fee_thread.join()
-    transfer_thread.join()
-    total = bank.audit(2 * DEPOSIT)
-    print(f"books balance: {total}")
+    run_and_audit(bank, 2 * DEPOSIT, fee=fee, transfer=transfer)
 
 
 def split_transfer():
@@ -89,13 +93,7 @@ def split_transfer():
         bank.transfer_in_two_steps(ada, alan, 5)
         second_done.set()
 
-    threads = [threading.Thread(target=first, name="first"), threading.Thread(target=second, name="second")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    total = bank.audit(3 * DEPOSIT)
-    print(f"books balance: {total}")
+    run_and_audit(bank, 3 * DEPOSIT, first=first, second=second)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,16 @@ PROGRAMS = TESTS / "programs"
 RECORDER_ROOT = TESTS.parent
 REPO_ROOT = RECORDER_ROOT.parent.parent
 SCHEMA = REPO_ROOT / "schema" / "event.schema.json"
+BANK_EXAMPLE = REPO_ROOT / "examples" / "python-bank"
+
+
+def bank_location(text: str) -> str:
+    """`bank/accounts.py:N` of the bank example's line that contains `text`."""
+    accounts = BANK_EXAMPLE / "bank" / "accounts.py"
+    for number, line in enumerate(accounts.read_text().splitlines(), start=1):
+        if text in line:
+            return f"bank/accounts.py:{number}"
+    raise AssertionError(f"{text!r} not in {accounts}")
 
 pytest_plugins = ["pytester"]
 

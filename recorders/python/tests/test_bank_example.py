@@ -6,29 +6,18 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO_ROOT, analyze, read_events, record
-
-EXAMPLE = REPO_ROOT / "examples" / "python-bank"
-ACCOUNTS = EXAMPLE / "bank" / "accounts.py"
-
-
-def line_with(text: str) -> int:
-    for number, line in enumerate(ACCOUNTS.read_text().splitlines(), start=1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {ACCOUNTS}")
-
+from conftest import BANK_EXAMPLE, analyze, bank_location, read_events, record
 
 def test_racy_bank_reports_the_unlocked_fee_against_the_locked_transfer(tmp_path, causeway, event_validator):
     trace = tmp_path / "racy.jsonl"
-    record(["run_bank.py"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    record(["run_bank.py"], trace, "--include", "bank.*", cwd=BANK_EXAMPLE)
     event_validator(read_events(trace))
 
     status, report = analyze(causeway, trace)
 
     assert status == 1
-    fee = f"bank/accounts.py:{line_with('# BUG: no lock')}"
-    transfer_lines = {f"bank/accounts.py:{line_with(text)}" for text in ("source.balance -= amount", "target.balance += amount", "if source.balance < amount")}
+    fee = bank_location('# BUG: no lock')
+    transfer_lines = {bank_location(text) for text in ("source.balance -= amount", "target.balance += amount", "if source.balance < amount")}
     races = report["races"]
     assert races, "the unlocked fee must race with the transfers"
     for race in races:
@@ -44,7 +33,7 @@ def test_racy_bank_reports_the_unlocked_fee_against_the_locked_transfer(tmp_path
 
 def test_fixed_bank_has_no_race(tmp_path, causeway):
     trace = tmp_path / "fixed.jsonl"
-    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=BANK_EXAMPLE)
 
     status, report = analyze(causeway, trace)
 
@@ -62,10 +51,10 @@ def test_replay_tests_generated_from_the_bank_trace_pass(tmp_path, causeway):
     import sys
 
     trace = tmp_path / "fixed.jsonl"
-    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=BANK_EXAMPLE)
     out = tmp_path / "replay"
     generated = subprocess.run(
-        [str(causeway), "gen-tests", str(trace), "--all-traces", "--root", str(EXAMPLE), "--out", str(out)],
+        [str(causeway), "gen-tests", str(trace), "--all-traces", "--root", str(BANK_EXAMPLE), "--out", str(out)],
         capture_output=True,
         text=True,
     )

@@ -11,22 +11,11 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import REPO_ROOT, record
-
-EXAMPLE = REPO_ROOT / "examples" / "python-bank"
-ACCOUNTS = EXAMPLE / "bank" / "accounts.py"
-
-
-def line_with(text: str) -> str:
-    for number, line in enumerate(ACCOUNTS.read_text().splitlines(), start=1):
-        if text in line:
-            return f"bank/accounts.py:{number}"
-    raise AssertionError(f"{text!r} not in {ACCOUNTS}")
-
+from conftest import BANK_EXAMPLE, bank_location, record
 
 def recorded(tmp_path, schedule: str, name: str, fails: bool):
     trace = tmp_path / f"{name}.jsonl"
-    result = record(["run_schedule.py", schedule], trace, "--include", "bank.*", cwd=EXAMPLE, check=False)
+    result = record(["run_schedule.py", schedule], trace, "--include", "bank.*", cwd=BANK_EXAMPLE, check=False)
     assert (result.returncode != 0) == fails, result.stderr
     if fails:
         assert "InvariantViolation" in result.stderr, result.stderr
@@ -50,8 +39,8 @@ def test_the_lost_update_is_the_ordering_that_precedes_the_failure(tmp_path, cau
     assert status == 1
     assert report["ordering_precedes_failure"] is True
     assert report["failure"]["what"].endswith("bank.accounts.Bank.audit"), report["failure"]
-    fee = line_with("# BUG: no lock")
-    transfer_lines = {line_with(t) for t in ("source.balance -= amount", "if source.balance < amount")}
+    fee = bank_location("# BUG: no lock")
+    transfer_lines = {bank_location(t) for t in ("source.balance -= amount", "if source.balance < amount")}
     on_balance = [d for d in report["order"] if d["resource"].endswith(".balance")]
     assert on_balance, report["order"]
     # The fee's write and the transfer's access of the same balance swapped,

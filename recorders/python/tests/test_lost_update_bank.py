@@ -11,18 +11,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import REPO_ROOT, analyze, record
-
-EXAMPLE = REPO_ROOT / "examples" / "python-bank"
-ACCOUNTS = EXAMPLE / "bank" / "accounts.py"
-
-
-def line_with(text: str) -> str:
-    for number, line in enumerate(ACCOUNTS.read_text().splitlines(), start=1):
-        if text in line:
-            return f"bank/accounts.py:{number}"
-    raise AssertionError(f"{text!r} not in {ACCOUNTS}")
-
+from conftest import BANK_EXAMPLE, analyze, bank_location, record
 
 def lost_updates(report):
     return [f for f in report["anomalies"] if f["code"] == "lost-update"]
@@ -30,7 +19,7 @@ def lost_updates(report):
 
 def test_an_update_split_over_two_critical_sections_is_a_lost_update(tmp_path, causeway):
     trace = tmp_path / "split.jsonl"
-    result = record(["run_schedule.py", "split-transfer"], trace, "--include", "bank.*", cwd=EXAMPLE, check=False)
+    result = record(["run_schedule.py", "split-transfer"], trace, "--include", "bank.*", cwd=BANK_EXAMPLE, check=False)
     assert "InvariantViolation" in result.stderr, result.stderr
 
     status, report = analyze(causeway, trace)
@@ -39,8 +28,8 @@ def test_an_update_split_over_two_critical_sections_is_a_lost_update(tmp_path, c
     found = lost_updates(report)
     assert len(found) == 1, report["anomalies"]
     finding = found[0]
-    stale_write = line_with("# BUG: balance may be stale")
-    read = line_with("balance = source.balance")
+    stale_write = bank_location("# BUG: balance may be stale")
+    read = bank_location("balance = source.balance")
     assert f"at {read}" in finding["description"], finding["description"]
     assert finding["description"].endswith(f"the update at {stale_write} is lost"), finding["description"]
     assert "thread run_schedule/first read" in finding["description"]
@@ -52,7 +41,7 @@ def test_an_update_split_over_two_critical_sections_is_a_lost_update(tmp_path, c
 
 def test_updates_inside_one_critical_section_are_not_lost_updates(tmp_path, causeway):
     trace = tmp_path / "fixed.jsonl"
-    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=EXAMPLE)
+    record(["run_bank.py", "--fixed"], trace, "--include", "bank.*", cwd=BANK_EXAMPLE)
 
     _, report = analyze(causeway, trace)
 
