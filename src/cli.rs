@@ -91,6 +91,15 @@ pub enum Command {
     /// text report's order; `?` lists the keys (docs/tui.md). Exit codes:
     /// 0 quit, 2 could not analyze or could not use the terminal.
     Tui(TuiArgs),
+    /// Receive events over HTTP from recorders of many services.
+    ///
+    /// `POST /v1/events` takes v1 events (a JSON array or JSON Lines, gzip
+    /// or zstd accepted); each service's events go to its own JSON Lines
+    /// file under --out, which `causeway analyze DIR` reads as one
+    /// recording. `GET /healthz`, `GET /metrics` (Prometheus). Stops on
+    /// SIGINT or SIGTERM after writing everything (docs/collector.md).
+    /// Exit codes: 0 stopped, 2 could not listen or write.
+    Collect(CollectArgs),
     /// Print a shell completion script.
     ///
     /// For example `causeway completions bash > ~/.local/share/bash-completion/completions/causeway`,
@@ -272,6 +281,57 @@ pub struct AnalyzeArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CollectArgs {
+    /// Address to listen on; anything but loopback needs --token-file.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    pub listen: std::net::SocketAddr,
+    /// Directory to write the events to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Bytes of accepted events waiting to be written, at most (K, M, G
+    /// suffixes); past it requests are answered 503 with Retry-After.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_memory: u64,
+    /// Start a new file per service past this size (K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub rotate: u64,
+    /// A file whose first line is the token every request must send as
+    /// `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// `512`, `64K`, `256M`, `1G` (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let scale: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "`{text}`: a size is a number with an optional K, M or G"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}`: a size is a positive number with an optional K, M or G"))
 }
 
 #[derive(Debug, clap::Args)]

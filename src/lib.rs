@@ -25,6 +25,7 @@ pub mod analysis;
 pub mod app;
 pub mod baseline;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod graph;
 pub mod ingest;

@@ -914,14 +914,41 @@ fn an_output_that_cannot_be_written_fails_before_the_analysis() {
 #[test]
 fn inputs_that_are_no_trace_get_errors_a_newcomer_can_act_on() {
     let dir = tempfile::tempdir().unwrap();
-    let out = causeway(&["analyze", "fixtures/"]);
+    // A directory is the trace files in it (a collector's output); one
+    // with none says what it looked for.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = causeway(&["analyze", empty.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains(
-            "fixtures/: is a directory; give the trace files inside it (e.g. fixtures/*.jsonl)"
+            "empty: is a directory with no trace file in it (*.jsonl, *.jsonl.gz, *.jsonl.zst)"
         ),
         "{}",
         stderr(&out)
+    );
+    let recording = dir.path().join("recording");
+    std::fs::create_dir(&recording).unwrap();
+    for name in ["multi-file-a.jsonl", "multi-file-b.jsonl"] {
+        std::fs::copy(format!("fixtures/{name}"), recording.join(name)).unwrap();
+    }
+    std::fs::write(recording.join("notes.txt"), "not a trace").unwrap();
+    let together = causeway(&["analyze", recording.to_str().unwrap(), "--format", "json"]);
+    let apart = causeway(&[
+        "analyze",
+        "fixtures/multi-file-a.jsonl",
+        "fixtures/multi-file-b.jsonl",
+        "--format",
+        "json",
+    ]);
+    let summary = |out: &Output| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["summary"].clone()
+    };
+    assert_eq!(
+        summary(&together),
+        summary(&apart),
+        "a directory is its trace files: {}",
+        stderr(&together)
     );
     let mut noise = vec![0u8, 159, 146, 150];
     noise.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));

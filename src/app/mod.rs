@@ -168,6 +168,11 @@ pub fn run(command: Command, stdout: &mut dyn Write) -> Result<Outcome, AppError
             timings: None,
             messages: Vec::new(),
         }),
+        Command::Collect(args) => collect(args).map(|()| Outcome {
+            exit_code: exit_code::CLEAN,
+            messages: Vec::new(),
+            timings: None,
+        }),
         Command::Tui(args) => tui(args).map(|()| Outcome {
             exit_code: exit_code::CLEAN,
             timings: None,
@@ -227,6 +232,52 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
 }
 
 /// The terminal UI over the pipeline's one analysis.
+fn collect(args: crate::cli::CollectArgs) -> Result<(), AppError> {
+    let token = match &args.token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| AppError::Output {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let token = text.lines().next().unwrap_or("").trim().to_string();
+            if token.is_empty() {
+                return Err(AppError::Usage(format!(
+                    "--token-file {}: the first line holds no token",
+                    path.display()
+                )));
+            }
+            Some(token)
+        }
+        None => None,
+    };
+    let settings = crate::collect::Settings {
+        listen: args.listen,
+        out: args.out.clone(),
+        max_memory: args.max_memory,
+        rotate: args.rotate,
+        token,
+    };
+    let out = args.out.display().to_string();
+    let metrics = crate::collect::serve(&settings, |addr| {
+        // Said at once (tests and scripts wait for it), not at exit.
+        let _ = writeln!(
+            io::stderr(),
+            "causeway collect: listening on http://{addr}, writing to {}",
+            crate::report::printable(&out)
+        );
+    })
+    .map_err(|e| AppError::Usage(e.to_string()))?;
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    let _ = writeln!(
+        io::stderr(),
+        "causeway collect: stopped; {} events written, {} rejected, {} requests refused",
+        count(&metrics.written),
+        count(&metrics.events_rejected),
+        count(&metrics.requests_refused)
+    );
+    Ok(())
+}
+
 fn tui(args: TuiArgs) -> Result<(), AppError> {
     let mut job = Job::new(args.files.clone(), args.input.options());
     job.config = match (&args.config, args.no_config) {

@@ -49,7 +49,9 @@ pub enum IngestError {
         /// Each bad line's number and what is wrong with it, in line order.
         problems: Vec<(u32, String)>,
     },
-    #[error("{path}: is a directory; give the trace files inside it (e.g. {glob})")]
+    #[error(
+        "{path}: is a directory with no trace file in it (*.jsonl, *.jsonl.gz, *.jsonl.zst); give the trace files (e.g. {glob})"
+    )]
     Directory { path: String, glob: String },
     #[error(
         "{path}: does not look like text ({why}); a trace is JSON Lines, optionally gzip- or zstd-compressed"
@@ -109,6 +111,7 @@ pub fn load_with(
     progress: &dyn Progress,
 ) -> Result<Recording, IngestError> {
     options.validate().map_err(IngestError::Options)?;
+    let paths = &with_directories_listed(paths)?;
     let sizes: Vec<u64> = paths
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
@@ -130,10 +133,6 @@ pub fn load_with(
             add_bytes(&mut builder, "<stdin>".to_string(), raw, options)?;
             progress.advance(size);
             continue;
-        }
-        if path.is_dir() {
-            let glob = format!("{}/*.jsonl", name.trim_end_matches(['/', '\\']));
-            return Err(IngestError::Directory { path: name, glob });
         }
         let opened = source::open_file(path).map_err(unreadable)?;
         let reader = match import::route(opened.reader, &name, options).map_err(unreadable)? {
@@ -166,6 +165,44 @@ pub fn load_with(
     }
     progress.finish();
     builder.finish()
+}
+
+/// The paths with each directory replaced by the trace files directly in
+/// it (`*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`, by name), so that a
+/// directory a collector wrote is one recording. A directory with none is
+/// an error.
+fn with_directories_listed(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut listed = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path.as_os_str() == "-" || !path.is_dir() {
+            listed.push(path.clone());
+            continue;
+        }
+        let name = path.display().to_string();
+        let entries = std::fs::read_dir(path).map_err(|source| IngestError::Unreadable {
+            path: name.clone(),
+            source,
+        })?;
+        let mut traces: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        [".jsonl", ".jsonl.gz", ".jsonl.zst"]
+                            .iter()
+                            .any(|end| n.ends_with(end))
+                    })
+            })
+            .collect();
+        if traces.is_empty() {
+            let glob = format!("{}/*.jsonl", name.trim_end_matches(['/', '\\']));
+            return Err(IngestError::Directory { path: name, glob });
+        }
+        traces.sort();
+        listed.extend(traces);
+    }
+    Ok(listed)
 }
 
 /// Reads in-memory Causeway traces (name, bytes as stored, possibly

@@ -1,0 +1,272 @@
+//! The HTTP side of the collector (axum on a two-thread tokio runtime):
+//! `POST /v1/events`, `GET /healthz`, `GET /metrics`, and a graceful stop
+//! on SIGINT or SIGTERM (stop accepting, let requests in flight finish,
+//! write and sync everything, return).
+//!
+//! Answers: 200 every event accepted; 400 some or all events invalid (the
+//! body lists each with its line and reason, and the valid ones of the same
+//! batch are kept and counted in `accepted`: do not send them again) or a
+//! body that is not JSON; 401 a missing or wrong token; 413 a body over the
+//! limit; 415 a content type that is not JSON; 503 with `Retry-After` when
+//! the writer is behind (nothing of that request was kept: send it again).
+
+use super::accept::{self, BodyError};
+use super::{Metrics, Settings, writer};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, TrySendError};
+
+/// The largest request body, as sent (compressed or not).
+pub(super) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Batches the channel to the writer holds.
+const QUEUE_BATCHES: usize = 1024;
+/// Seconds a refused client is asked to wait.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Why the collector could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "{addr} is not a loopback address: listening there needs --token-file, so that only your recorders can send"
+    )]
+    OpenWithoutToken { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write to {path}: {source}")]
+    Output {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+struct Shared {
+    batches: SyncSender<Vec<accept::Accepted>>,
+    metrics: Arc<Metrics>,
+    max_memory: u64,
+    token: Option<String>,
+}
+
+/// Runs the collector until SIGINT or SIGTERM. `on_ready` gets the address
+/// it listens on (the port chosen, when the settings gave 0).
+pub fn serve(
+    settings: &Settings,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<Arc<Metrics>, CollectError> {
+    if !settings.listen.ip().is_loopback() && settings.token.is_none() {
+        return Err(CollectError::OpenWithoutToken {
+            addr: settings.listen,
+        });
+    }
+    std::fs::create_dir_all(&settings.out).map_err(|source| CollectError::Output {
+        path: settings.out.display().to_string(),
+        source,
+    })?;
+    let metrics = Arc::new(Metrics::default());
+    let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_BATCHES);
+    let writer = {
+        let (dir, rotate, metrics) = (settings.out.clone(), settings.rotate, Arc::clone(&metrics));
+        std::thread::Builder::new()
+            .name("causeway-writer".into())
+            .spawn(move || writer::run(dir, rotate, rx, metrics))?
+    };
+    let shared = Arc::new(Shared {
+        batches: tx,
+        metrics: Arc::clone(&metrics),
+        max_memory: settings.max_memory,
+        token: settings.token.clone(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| CollectError::Bind {
+                addr: settings.listen,
+                source,
+            })?;
+        on_ready(listener.local_addr()?);
+        let app = Router::new()
+            .route("/v1/events", post(events))
+            .route("/healthz", get(|| async { "ok\n" }))
+            .route("/metrics", get(metrics_text))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .with_state(shared);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop_signal())
+            .await?;
+        Ok::<(), CollectError>(())
+    });
+    // The router (and with it the last sender) is gone: the writer drains
+    // the queue, syncs its files and ends.
+    drop(runtime);
+    let written = writer
+        .join()
+        .map_err(|_| std::io::Error::other("the writer thread panicked"))?;
+    served?;
+    written.map_err(|source| CollectError::Output {
+        path: settings.out.display().to_string(),
+        source,
+    })?;
+    Ok(metrics)
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+async fn metrics_text(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        shared.metrics.render(),
+    )
+        .into_response()
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message.into() })),
+    )
+        .into_response()
+}
+
+fn busy(metrics: &Metrics) -> Response {
+    metrics.requests_refused.fetch_add(1, Ordering::Relaxed);
+    let mut response = refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the collector is behind; nothing of this request was kept, send it again",
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    response
+}
+
+async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let metrics = &shared.metrics;
+    metrics.requests.fetch_add(1, Ordering::Relaxed);
+    metrics
+        .bytes_received
+        .fetch_add(body.len() as u64, Ordering::Relaxed);
+    if let Some(token) = &shared.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "a valid `Authorization: Bearer TOKEN` is required",
+            );
+        }
+    }
+    if let Some(kind) = headers.get(header::CONTENT_TYPE) {
+        let kind = kind.to_str().unwrap_or("").to_ascii_lowercase();
+        let essence = kind.split(';').next().unwrap_or("").trim();
+        if !matches!(
+            essence,
+            "application/json"
+                | "application/x-ndjson"
+                | "application/jsonl"
+                | "application/json-lines"
+                | "text/plain"
+        ) {
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "content type `{essence}`: send application/json (an array) or application/x-ndjson (JSON Lines)"
+                ),
+            );
+        }
+    }
+    if metrics.queued_bytes.load(Ordering::Relaxed) + body.len() as u64 > shared.max_memory {
+        return busy(metrics);
+    }
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").to_string());
+    let checked = tokio::task::spawn_blocking(move || {
+        accept::decode(&body, encoding.as_deref()).and_then(|decoded| accept::accept(&decoded))
+    })
+    .await;
+    let batch = match checked {
+        Ok(Ok(batch)) => batch,
+        Ok(Err(BodyError::TooLarge)) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                BodyError::TooLarge.to_string(),
+            );
+        }
+        Ok(Err(e)) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(_) => {
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the body could not be checked",
+            );
+        }
+    };
+    let (accepted, rejected) = (batch.accepted.len() as u64, batch.rejected.len() as u64);
+    metrics
+        .events_received
+        .fetch_add(accepted + rejected, Ordering::Relaxed);
+    if accepted > 0 {
+        let bytes: u64 = batch.accepted.iter().map(|a| a.line.len() as u64 + 1).sum();
+        if metrics.queued_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > shared.max_memory {
+            metrics.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return busy(metrics);
+        }
+        metrics.queued_batches.fetch_add(1, Ordering::Relaxed);
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+            shared.batches.try_send(batch.accepted)
+        {
+            metrics.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            metrics.queued_batches.fetch_sub(1, Ordering::Relaxed);
+            return busy(metrics);
+        }
+        metrics
+            .events_accepted
+            .fetch_add(accepted, Ordering::Relaxed);
+    }
+    metrics
+        .events_rejected
+        .fetch_add(rejected, Ordering::Relaxed);
+    let status = if rejected == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({ "accepted": accepted, "rejected": batch.rejected })),
+    )
+        .into_response()
+}
