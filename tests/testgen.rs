@@ -706,6 +706,23 @@ fn only_file(dir: &Path) -> String {
 }
 
 #[test]
+fn the_summary_counts_tests_that_check_state_or_io() {
+    let dir = tempfile::tempdir().unwrap();
+    // line_total computes from its arguments alone; Cart.add reads and
+    // writes its cart.
+    let out = gen_with(&["--function", "*.line_total"], &dir.path().join("a"));
+    assert!(
+        out.contains("wrote 5 tests (0 check state or I/O, 5 only re-check a pure function of their arguments)"),
+        "{out}"
+    );
+    let out = gen_with(&["--function", "*Cart.add"], &dir.path().join("b"));
+    assert!(
+        out.contains("wrote 3 tests (3 check state or I/O, 0 only re-check a pure function of their arguments)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn function_and_only_failing_select_calls() {
     let dir = tempfile::tempdir().unwrap();
     let out = gen_with(&["--function", "*.line_total"], &dir.path().join("a"));

@@ -63,6 +63,11 @@ pub struct Generated {
     pub tests: usize,
     /// How many of the tests are race stress tests.
     pub race_tests: usize,
+    /// How many of the tests check state or I/O: a replay test whose call
+    /// (or a call beneath it) read or wrote recorded state or did I/O, and
+    /// every race stress test. The other `tests - state_or_io` only
+    /// re-check a pure function of their arguments.
+    pub state_or_io: usize,
     pub skipped: Vec<Skipped>,
     /// Why these traces were covered.
     pub coverage: String,
@@ -110,7 +115,8 @@ pub fn generate(
         None => true,
     });
     let found = consistent(found, &mut skipped);
-    let (mut tests, mut files) = render::render(&found, framework, &opts.root_from_out)?;
+    let (counts, mut files) = render::render(&found, framework, &opts.root_from_out)?;
+    let (mut tests, mut state_or_io) = (counts.tests, counts.state_or_io);
     let mut race_count = 0;
     if opts.race_tests {
         if framework != Framework::Pytest {
@@ -129,12 +135,15 @@ pub fn generate(
         race_count = race_cases.len();
         if !race_cases.is_empty() {
             tests += race_cases.len();
+            // A stress test checks the shared variable.
+            state_or_io += race_cases.len();
             files.push(render::render_races(&race_cases, &opts.root_from_out)?);
         }
     }
     Ok(Generated {
         tests,
         race_tests: race_count,
+        state_or_io,
         files,
         skipped,
         coverage,
