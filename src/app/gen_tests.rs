@@ -26,6 +26,7 @@ pub(super) fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<()
         boundaries: args.boundary,
         root_from_out,
         race_tests: args.race_tests,
+        third_party: done.config.third_party.clone(),
     };
     let generated = crate::testgen::generate(rec, analysis, args.framework, &opts)?;
     for file in &generated.files {

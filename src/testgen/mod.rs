@@ -46,6 +46,8 @@ pub struct Options {
     pub root_from_out: String,
     /// Also write stress tests for the recording's race groups.
     pub race_tests: bool,
+    /// Path fragments of third-party code besides the built-in ones.
+    pub third_party: Vec<String>,
 }
 
 /// One generated test file.
@@ -130,8 +132,13 @@ pub fn generate(
         };
         let (replayable, not_replayable) = cases::collect(rec, &all, &every);
         let replayable = replayable.into_iter().map(|c| (c.entry, c)).collect();
-        let race_cases =
-            races::race_cases(rec, &analysis.races.groups, &replayable, &not_replayable);
+        let race_cases = races::race_cases(
+            rec,
+            &analysis.races.groups,
+            &replayable,
+            &not_replayable,
+            &opts.third_party,
+        );
         race_count = race_cases.len();
         if !race_cases.is_empty() {
             tests += race_cases.len();

@@ -8,10 +8,16 @@
 //! attribute of the one object both calls are methods of (`Counter#1.value`),
 //! and both calls replay (importable, JSON arguments, no boundaries). Other
 //! groups get a test that is skipped with the reason.
+//!
+//! A race inside a library (both accesses in third-party code) is
+//! exercised through the user's calls that led into it: the stress test
+//! runs the user's functions at the report's primary locations, not the
+//! library's internals.
 
 use super::cases::{Case, Recorded, Skipped, object_attribute};
 use super::names::{is_identifier, slug};
 use crate::analysis::race::RaceGroup;
+use crate::model::third_party::is_third_party;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -55,6 +61,45 @@ fn enclosing_call(rec: &Recording, event: EventIdx) -> Option<EventIdx> {
         .find(|&e| rec.event(e).kind == EventKind::FunctionEntry)
 }
 
+/// The nearest call of the user's own code an event happened in: the
+/// user's function whose call into the library led to it.
+fn enclosing_user_call(
+    rec: &Recording,
+    event: EventIdx,
+    third_party: &[String],
+) -> Option<EventIdx> {
+    rec.parent_chain(event)
+        .into_iter()
+        .rev()
+        .skip(1)
+        .find(|&e| {
+            rec.event(e).kind == EventKind::FunctionEntry
+                && !is_third_party(rec.location(e), third_party)
+        })
+}
+
+/// The two calls a stress test runs for a race between `a` and `b`: the
+/// calls the accesses happened in, or, when both accesses are in
+/// third-party code, the user's calls that led into it (the call sites the
+/// report's primary locations name), where the fix goes.
+fn racing_calls(
+    rec: &Recording,
+    (a, b): (EventIdx, EventIdx),
+    third_party: &[String],
+) -> (Option<EventIdx>, Option<EventIdx>) {
+    let inside = |e: EventIdx| is_third_party(rec.location(e), third_party);
+    if inside(a) && inside(b) {
+        let user = (
+            enclosing_user_call(rec, a, third_party),
+            enclosing_user_call(rec, b, third_party),
+        );
+        if let (Some(_), Some(_)) = user {
+            return user;
+        }
+    }
+    (enclosing_call(rec, a), enclosing_call(rec, b))
+}
+
 /// One stress test per race group, in the report's group order; groups
 /// whose example pair is in the same two calls share one test.
 pub fn race_cases(
@@ -62,13 +107,14 @@ pub fn race_cases(
     groups: &[RaceGroup],
     cases: &HashMap<EventIdx, Case>,
     skipped: &[Skipped],
+    third_party: &[String],
 ) -> Vec<RaceCase> {
     let mut out: Vec<RaceCase> = Vec::new();
     let mut seen = Vec::new();
     for group in groups {
         let variable = rec.str(group.variable.name).to_string();
         let (a, b) = group.example;
-        let calls = (enclosing_call(rec, a), enclosing_call(rec, b));
+        let calls = racing_calls(rec, (a, b), third_party);
         let key = (calls.0.min(calls.1), calls.0.max(calls.1), group.variable);
         if seen.contains(&key) {
             continue;
