@@ -6,13 +6,14 @@
 //! The invariant is inferred only where the test can set and read the
 //! variable, a module global (`module.name`) of a recorded module or an
 //! attribute of the one object both calls are methods of (`Counter#1.value`),
-//! and both calls replay (importable, JSON arguments, no boundaries). Other
-//! groups get a test that is skipped with the reason.
+//! and both calls replay (importable, JSON arguments, no boundaries).
 //!
-//! A race inside a library (both accesses in third-party code) is
-//! exercised through the user's calls that led into it: the stress test
-//! runs the user's functions at the report's primary locations, not the
-//! library's internals.
+//! A race inside a library (an access in third-party code) is exercised
+//! through the user's call that led into it: the stress test runs the
+//! user's functions at the report's primary locations, not the library's
+//! internals. A variable the test cannot set and read (a library object's
+//! internal state) is checked through the calls' outcomes: run
+//! concurrently, each must end as it does serially.
 
 use super::cases::{Case, Recorded, Skipped, object_attribute};
 use super::names::{is_identifier, slug};
@@ -48,6 +49,11 @@ pub struct RaceCheck {
     /// them; the object is made from the first call's class.
     pub object: Option<serde_json::Map<String, serde_json::Value>>,
     pub initial: Recorded,
+    /// Set when the variable is not one the test can set and read (a
+    /// library object's internal state): the test runs the calls on the
+    /// state their module holds and checks that each ends (returns or
+    /// raises) as it does when the two run serially.
+    pub outcomes_only: bool,
     pub calls: [Case; 2],
     pub rounds: u32,
 }
@@ -79,25 +85,23 @@ fn enclosing_user_call(
 }
 
 /// The two calls a stress test runs for a race between `a` and `b`: the
-/// calls the accesses happened in, or, when both accesses are in
-/// third-party code, the user's calls that led into it (the call sites the
-/// report's primary locations name), where the fix goes.
+/// calls the accesses happened in, or, for an access in third-party code,
+/// the user's call that led into it (the call site the report's primary
+/// location names), where the fix goes.
 fn racing_calls(
     rec: &Recording,
     (a, b): (EventIdx, EventIdx),
     third_party: &[String],
 ) -> (Option<EventIdx>, Option<EventIdx>) {
-    let inside = |e: EventIdx| is_third_party(rec.location(e), third_party);
-    if inside(a) && inside(b) {
-        let user = (
-            enclosing_user_call(rec, a, third_party),
-            enclosing_user_call(rec, b, third_party),
-        );
-        if let (Some(_), Some(_)) = user {
-            return user;
+    let side = |e: EventIdx| {
+        if is_third_party(rec.location(e), third_party)
+            && let Some(user) = enclosing_user_call(rec, e, third_party)
+        {
+            return Some(user);
         }
-    }
-    (enclosing_call(rec, a), enclosing_call(rec, b))
+        enclosing_call(rec, e)
+    };
+    (side(a), side(b))
 }
 
 /// One stress test per race group, in the report's group order; groups
@@ -194,6 +198,7 @@ fn check_of(
             name: attr.to_string(),
             object: Some(attributes),
             initial: Recorded { value: initial },
+            outcomes_only: false,
             calls: [first, second],
             rounds: ROUNDS,
         });
@@ -202,8 +207,23 @@ fn check_of(
         .state
         .iter()
         .find(|s| format!("{}.{}", s.module, s.name) == variable)
-        .filter(|s| is_identifier(&s.name))
-        .ok_or("the variable is not a module global the test can set and read")?;
+        .filter(|s| is_identifier(&s.name));
+    let Some(state) = state else {
+        // Not a variable the test can set and read (a library object's
+        // internal state): the calls still run concurrently, and each
+        // must end as it does run serially.
+        return Ok(RaceCheck {
+            module: first.target.module.clone(),
+            name: variable.to_string(),
+            object: None,
+            initial: Recorded {
+                value: serde_json::Value::Null,
+            },
+            outcomes_only: true,
+            calls: [first, second],
+            rounds: ROUNDS,
+        });
+    };
     let initial = state
         .before
         .clone()
@@ -213,6 +233,7 @@ fn check_of(
         name: state.name.clone(),
         object: None,
         initial,
+        outcomes_only: false,
         calls: [first, second],
         rounds: ROUNDS,
     })
