@@ -614,7 +614,7 @@ fn race_stress_tests_fail_on_the_race_and_pass_once_it_is_fixed() {
         ]);
         assert_eq!(gen_run.status.code(), Some(0), "{}", text(&gen_run.stderr));
         assert!(
-            text(&gen_run.stdout).contains("(2 race stress)"),
+            text(&gen_run.stdout).contains("(2 race stress;"),
             "{}",
             text(&gen_run.stdout)
         );
@@ -633,6 +633,56 @@ fn race_stress_tests_fail_on_the_race_and_pass_once_it_is_fixed() {
     assert!(red_out.contains("2 failed"), "{red_out}");
     let green = run(&fixed, "fixed-tests");
     assert!(green.status.success(), "{}", text(&green.stdout));
+}
+
+const LIBRARY_RACE_TRACE: &str = "fixtures/testgen/library-race.jsonl";
+
+/// Where fixtures/testgen/library-race.jsonl's library is installed.
+const FAKE_SITE_PACKAGES: &str = "fixtures/testgen/site-packages";
+
+#[test]
+fn a_race_inside_a_library_is_stressed_through_the_users_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    let run = causeway(&[
+        "gen-tests",
+        LIBRARY_RACE_TRACE,
+        "--race-tests",
+        "--out",
+        tests.to_str().unwrap(),
+        "--root",
+        EXAMPLE,
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("(1 race stress;"), "{stdout}");
+    let file = std::fs::read_to_string(tests.join("test_races.py")).unwrap();
+    // Both accesses are in site-packages: the test runs the user's bump()
+    // (the call into the library), not the library's incr().
+    assert!(!file.contains("@pytest.mark.skip"), "{file}");
+    assert_eq!(
+        file.matches(r#""target": {"module": "shop.counter", "path": ["bump"]}"#)
+            .count(),
+        2,
+        "{file}"
+    );
+    assert!(
+        !file.contains(r#""target": {"module": "fakecache""#),
+        "{file}"
+    );
+    let Some(python) = python() else { return };
+    let site = std::fs::canonicalize(FAKE_SITE_PACKAGES).unwrap();
+    let red = Command::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(tests.join("test_races.py"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONPATH", &site)
+        .output()
+        .unwrap();
+    let red_out = text(&red.stdout);
+    // The library's lost update shows through the user's calls.
+    assert!(red_out.contains("1 failed"), "{red_out}");
+    assert!(red_out.contains("serial results"), "{red_out}");
 }
 
 #[test]
@@ -703,6 +753,23 @@ fn only_file(dir: &Path) -> String {
     let files: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
     assert_eq!(files.len(), 1);
     std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap()
+}
+
+#[test]
+fn the_summary_counts_tests_that_check_state_or_io() {
+    let dir = tempfile::tempdir().unwrap();
+    // line_total computes from its arguments alone; Cart.add reads and
+    // writes its cart.
+    let out = gen_with(&["--function", "*.line_total"], &dir.path().join("a"));
+    assert!(
+        out.contains("wrote 5 tests (0 check state or I/O, 5 only re-check a pure function of their arguments)"),
+        "{out}"
+    );
+    let out = gen_with(&["--function", "*Cart.add"], &dir.path().join("b"));
+    assert!(
+        out.contains("wrote 3 tests (3 check state or I/O, 0 only re-check a pure function of their arguments)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub(super) fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<()
         boundaries: args.boundary,
         root_from_out,
         race_tests: args.race_tests,
+        third_party: done.config.third_party.clone(),
     };
     let generated = crate::testgen::generate(rec, analysis, args.framework, &opts)?;
     for file in &generated.files {
@@ -58,15 +59,29 @@ pub(super) fn gen_tests(args: GenTestsArgs, stdout: &mut dyn Write) -> Result<()
             crate::report::printable(function),
         )?;
     }
+    let mut kinds = Vec::new();
+    if generated.race_tests > 0 {
+        kinds.push(format!("{} race stress", generated.race_tests));
+    }
+    if generated.tests > 0 {
+        let pure = generated.tests - generated.state_or_io;
+        kinds.push(format!(
+            "{} check{} state or I/O, {pure} only re-check{} a pure function of {} arguments",
+            generated.state_or_io,
+            if generated.state_or_io == 1 { "s" } else { "" },
+            if pure == 1 { "s" } else { "" },
+            if pure == 1 { "its" } else { "their" },
+        ));
+    }
     writeln!(
         stdout,
         "wrote {} test{}{} in {} file{} to {} from {}; {} call{} skipped",
         generated.tests,
         if generated.tests == 1 { "" } else { "s" },
-        if generated.race_tests > 0 {
-            format!(" ({} race stress)", generated.race_tests)
-        } else {
+        if kinds.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", kinds.join("; "))
         },
         generated.files.len(),
         if generated.files.len() == 1 { "" } else { "s" },

@@ -67,6 +67,11 @@ pub struct Case {
     /// For a method call on an object the recorder labelled: the object,
     /// rebuilt from its recorded attributes.
     pub receiver: Option<Receiver>,
+    /// Whether the call or a call beneath it read or wrote recorded state
+    /// or did I/O (HTTP, a database query, a message): the test checks
+    /// more than a pure function of the arguments.
+    #[serde(skip)]
+    pub checks_state_or_io: bool,
     #[serde(skip)]
     pub entry: EventIdx,
 }
@@ -486,6 +491,9 @@ fn case_of<'m>(
             }),
         }
     }
+    let checks_state_or_io = subtree(index, entry, &HashSet::new())
+        .iter()
+        .any(|&e| touches_state_or_io(rec.event(e).kind));
     Ok(Case {
         name: String::new(),
         trace: rec.str(rec.event(entry).trace).to_string(),
@@ -509,8 +517,24 @@ fn case_of<'m>(
             )?),
             None => None,
         },
+        checks_state_or_io,
         entry,
     })
+}
+
+/// The kinds of event that make a call more than a pure function of its
+/// arguments: state accesses and I/O.
+fn touches_state_or_io(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::StateRead
+            | EventKind::StateWrite
+            | EventKind::HttpRequest
+            | EventKind::HttpResponse
+            | EventKind::DbQuery
+            | EventKind::MessageSend
+            | EventKind::MessageReceive
+    )
 }
 
 /// The recorder's label of `self` (`<Account#3>` gives `Account#3`), when

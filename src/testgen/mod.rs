@@ -46,6 +46,8 @@ pub struct Options {
     pub root_from_out: String,
     /// Also write stress tests for the recording's race groups.
     pub race_tests: bool,
+    /// Path fragments of third-party code besides the built-in ones.
+    pub third_party: Vec<String>,
 }
 
 /// One generated test file.
@@ -63,6 +65,11 @@ pub struct Generated {
     pub tests: usize,
     /// How many of the tests are race stress tests.
     pub race_tests: usize,
+    /// How many of the tests check state or I/O: a replay test whose call
+    /// (or a call beneath it) read or wrote recorded state or did I/O, and
+    /// every race stress test. The other `tests - state_or_io` only
+    /// re-check a pure function of their arguments.
+    pub state_or_io: usize,
     pub skipped: Vec<Skipped>,
     /// Why these traces were covered.
     pub coverage: String,
@@ -110,7 +117,8 @@ pub fn generate(
         None => true,
     });
     let found = consistent(found, &mut skipped);
-    let (mut tests, mut files) = render::render(&found, framework, &opts.root_from_out)?;
+    let (counts, mut files) = render::render(&found, framework, &opts.root_from_out)?;
+    let (mut tests, mut state_or_io) = (counts.tests, counts.state_or_io);
     let mut race_count = 0;
     if opts.race_tests {
         if framework != Framework::Pytest {
@@ -124,17 +132,25 @@ pub fn generate(
         };
         let (replayable, not_replayable) = cases::collect(rec, &all, &every);
         let replayable = replayable.into_iter().map(|c| (c.entry, c)).collect();
-        let race_cases =
-            races::race_cases(rec, &analysis.races.groups, &replayable, &not_replayable);
+        let race_cases = races::race_cases(
+            rec,
+            &analysis.races.groups,
+            &replayable,
+            &not_replayable,
+            &opts.third_party,
+        );
         race_count = race_cases.len();
         if !race_cases.is_empty() {
             tests += race_cases.len();
+            // A stress test checks the shared variable.
+            state_or_io += race_cases.len();
             files.push(render::render_races(&race_cases, &opts.root_from_out)?);
         }
     }
     Ok(Generated {
         tests,
         race_tests: race_count,
+        state_or_io,
         files,
         skipped,
         coverage,

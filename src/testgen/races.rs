@@ -6,12 +6,19 @@
 //! The invariant is inferred only where the test can set and read the
 //! variable, a module global (`module.name`) of a recorded module or an
 //! attribute of the one object both calls are methods of (`Counter#1.value`),
-//! and both calls replay (importable, JSON arguments, no boundaries). Other
-//! groups get a test that is skipped with the reason.
+//! and both calls replay (importable, JSON arguments, no boundaries).
+//!
+//! A race inside a library (an access in third-party code) is exercised
+//! through the user's call that led into it: the stress test runs the
+//! user's functions at the report's primary locations, not the library's
+//! internals. A variable the test cannot set and read (a library object's
+//! internal state) is checked through the calls' outcomes: run
+//! concurrently, each must end as it does serially.
 
 use super::cases::{Case, Recorded, Skipped, object_attribute};
 use super::names::{is_identifier, slug};
 use crate::analysis::race::RaceGroup;
+use crate::model::third_party::is_third_party;
 use crate::model::{EventIdx, EventKind, Recording};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -42,6 +49,11 @@ pub struct RaceCheck {
     /// them; the object is made from the first call's class.
     pub object: Option<serde_json::Map<String, serde_json::Value>>,
     pub initial: Recorded,
+    /// Set when the variable is not one the test can set and read (a
+    /// library object's internal state): the test runs the calls on the
+    /// state their module holds and checks that each ends (returns or
+    /// raises) as it does when the two run serially.
+    pub outcomes_only: bool,
     pub calls: [Case; 2],
     pub rounds: u32,
 }
@@ -55,6 +67,43 @@ fn enclosing_call(rec: &Recording, event: EventIdx) -> Option<EventIdx> {
         .find(|&e| rec.event(e).kind == EventKind::FunctionEntry)
 }
 
+/// The nearest call of the user's own code an event happened in: the
+/// user's function whose call into the library led to it.
+fn enclosing_user_call(
+    rec: &Recording,
+    event: EventIdx,
+    third_party: &[String],
+) -> Option<EventIdx> {
+    rec.parent_chain(event)
+        .into_iter()
+        .rev()
+        .skip(1)
+        .find(|&e| {
+            rec.event(e).kind == EventKind::FunctionEntry
+                && !is_third_party(rec.location(e), third_party)
+        })
+}
+
+/// The two calls a stress test runs for a race between `a` and `b`: the
+/// calls the accesses happened in, or, for an access in third-party code,
+/// the user's call that led into it (the call site the report's primary
+/// location names), where the fix goes.
+fn racing_calls(
+    rec: &Recording,
+    (a, b): (EventIdx, EventIdx),
+    third_party: &[String],
+) -> (Option<EventIdx>, Option<EventIdx>) {
+    let side = |e: EventIdx| {
+        if is_third_party(rec.location(e), third_party)
+            && let Some(user) = enclosing_user_call(rec, e, third_party)
+        {
+            return Some(user);
+        }
+        enclosing_call(rec, e)
+    };
+    (side(a), side(b))
+}
+
 /// One stress test per race group, in the report's group order; groups
 /// whose example pair is in the same two calls share one test.
 pub fn race_cases(
@@ -62,13 +111,14 @@ pub fn race_cases(
     groups: &[RaceGroup],
     cases: &HashMap<EventIdx, Case>,
     skipped: &[Skipped],
+    third_party: &[String],
 ) -> Vec<RaceCase> {
     let mut out: Vec<RaceCase> = Vec::new();
     let mut seen = Vec::new();
     for group in groups {
         let variable = rec.str(group.variable.name).to_string();
         let (a, b) = group.example;
-        let calls = (enclosing_call(rec, a), enclosing_call(rec, b));
+        let calls = racing_calls(rec, (a, b), third_party);
         let key = (calls.0.min(calls.1), calls.0.max(calls.1), group.variable);
         if seen.contains(&key) {
             continue;
@@ -148,6 +198,7 @@ fn check_of(
             name: attr.to_string(),
             object: Some(attributes),
             initial: Recorded { value: initial },
+            outcomes_only: false,
             calls: [first, second],
             rounds: ROUNDS,
         });
@@ -156,8 +207,23 @@ fn check_of(
         .state
         .iter()
         .find(|s| format!("{}.{}", s.module, s.name) == variable)
-        .filter(|s| is_identifier(&s.name))
-        .ok_or("the variable is not a module global the test can set and read")?;
+        .filter(|s| is_identifier(&s.name));
+    let Some(state) = state else {
+        // Not a variable the test can set and read (a library object's
+        // internal state): the calls still run concurrently, and each
+        // must end as it does run serially.
+        return Ok(RaceCheck {
+            module: first.target.module.clone(),
+            name: variable.to_string(),
+            object: None,
+            initial: Recorded {
+                value: serde_json::Value::Null,
+            },
+            outcomes_only: true,
+            calls: [first, second],
+            rounds: ROUNDS,
+        });
+    };
     let initial = state
         .before
         .clone()
@@ -167,6 +233,7 @@ fn check_of(
         name: state.name.clone(),
         object: None,
         initial,
+        outcomes_only: false,
         calls: [first, second],
         rounds: ROUNDS,
     })

@@ -130,13 +130,21 @@ fn test_name(case: &Case, taken: &mut HashSet<String>) -> String {
     unique
 }
 
+/// How many replay tests were rendered, and how many of them check state
+/// or I/O (the rest re-check a pure function of their arguments).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub tests: usize,
+    pub state_or_io: usize,
+}
+
 /// Renders cases into files, one per trace in order of first appearance.
-/// Returns the number of tests and the files.
+/// Returns the files and how many tests they hold.
 pub fn render(
     cases: &[Case],
     framework: Framework,
     root_from_out: &str,
-) -> Result<(usize, Vec<GeneratedFile>), TestgenError> {
+) -> Result<(Counts, Vec<GeneratedFile>), TestgenError> {
     let env = environment();
     let mut by_trace: BTreeMap<usize, (String, Vec<Case>)> = BTreeMap::new();
     let mut order: std::collections::HashMap<String, usize> = Default::default();
@@ -168,13 +176,14 @@ pub fn render(
     };
     let mut files = Vec::new();
     let mut file_names = HashSet::new();
-    let mut tests = 0;
+    let mut tests = Counts::default();
     for (_, (trace, mut file_cases)) in by_trace {
         let mut taken = HashSet::new();
         for case in &mut file_cases {
             case.name = test_name(case, &mut taken);
         }
-        tests += file_cases.len();
+        tests.tests += file_cases.len();
+        tests.state_or_io += file_cases.iter().filter(|c| c.checks_state_or_io).count();
         let mut stem = slug(&trace, 16);
         if stem.is_empty() {
             stem = "trace".into();

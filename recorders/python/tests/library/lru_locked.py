@@ -6,7 +6,7 @@ import threading
 
 import cachetools
 
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+ROUNDS = 60
 cache = cachetools.LRUCache(maxsize=8)
 lock = threading.Lock()
 outcomes = [None] * 4
@@ -31,9 +31,18 @@ def worker(n):
     outcomes[n] = (total, failed)
 
 
-threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-print("done", len(outcomes), all(outcome is not None for outcome in outcomes), sorted(outcomes))
+def main(argv):
+    """The program: importing the module (as a generated test does) runs
+    nothing, and its arguments are main's (recorded with the call)."""
+    global ROUNDS
+    ROUNDS = int(argv[0]) if argv else ROUNDS
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print("done", len(outcomes), all(outcome is not None for outcome in outcomes), sorted(outcomes))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
