@@ -271,6 +271,11 @@ impl<'a> State<'a> {
             return;
         }
         replay.revealed = revealed;
+        if replay.done() {
+            // The clock stops at the last event, not a tick past it.
+            let last = replay.times.last().copied().unwrap_or(0);
+            replay.clock_ns = replay.clock_ns.min(last);
+        }
         self.replay_rows();
     }
 

@@ -515,5 +515,9 @@ fn replay_reveals_events_by_timestamp_on_a_fake_clock() {
     assert!(r.done());
     assert_eq!(state.row_count(), rec.events.len());
     assert_eq!(state.shown_findings().len(), state.findings.len());
+    assert_eq!(
+        state.replay.as_ref().unwrap().clock_ns,
+        times[times.len() - 1]
+    );
     assert!(super::replay_banner(&state).ends_with("2x, done"));
 }
