@@ -345,6 +345,22 @@ pub struct TuiArgs {
     /// Use no config file.
     #[arg(long)]
     pub no_config: bool,
+    /// Tail the files as they grow (a recorder still writing): complete
+    /// new lines are read every 250 ms and the recording is analyzed again
+    /// on a worker thread, the screen keeping the selected event.
+    #[arg(long, conflicts_with = "replay")]
+    pub follow: bool,
+    /// Replay the recording: events appear in timestamp order, from the
+    /// first one's, at SPEED times real time (default 1); Space pauses,
+    /// `+` and `-` double and halve the speed.
+    #[arg(
+        long,
+        value_name = "SPEED",
+        num_args = 0..=1,
+        default_missing_value = "1",
+        value_parser = positive_speed
+    )]
+    pub replay: Option<f64>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -539,4 +555,14 @@ pub struct DiffArgs {
     pub format: crate::report::diff::DiffFormat,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// A replay speed: a positive, finite factor of real time.
+fn positive_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        _ => Err(format!(
+            "expected a speed above 0 (such as 1 or 10), not {text}"
+        )),
+    }
 }

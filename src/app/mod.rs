@@ -287,10 +287,27 @@ fn tui(args: TuiArgs) -> Result<(), AppError> {
     };
     job.anomalies = Some(AnomalyOptions::default());
     job.root = Some(crate::report::default_root(&std::env::current_dir()?));
-    let done = pipeline::run(&job)?;
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if args.follow {
+        let files = job.files.clone();
+        let analyze = move |inputs: Vec<(String, Vec<u8>)>| {
+            pipeline::run_bytes(&job, inputs)
+                .map(|done| {
+                    let config = done.config;
+                    crate::ui::tui::Model {
+                        rec: done.rec,
+                        report: done.report,
+                        redact: Box::new(move |text: &mut String| config.redact(text)),
+                    }
+                })
+                .map_err(|e| e.to_string())
+        };
+        crate::ui::tui::follow(files, std::sync::Arc::new(analyze), color)?;
+        return Ok(());
+    }
+    let done = pipeline::run(&job)?;
     let redact = |text: &mut String| done.config.redact(text);
-    crate::ui::tui::run(&done.rec, &done.report, &redact, color)?;
+    crate::ui::tui::run(&done.rec, &done.report, &redact, color, args.replay)?;
     Ok(())
 }
 

@@ -86,6 +86,20 @@ impl Job {
 /// Runs a job: settings first (a bad config, baseline or model fails
 /// before the inputs are read), then the pipeline.
 pub fn run(job: &Job) -> Result<Done, AppError> {
+    run_reading(job, || load(&job.files, &job.import))
+}
+
+/// Runs a job over in-memory inputs (name, bytes as stored) instead of its
+/// files: `causeway tui --follow`, over the complete lines read so far.
+pub fn run_bytes(job: &Job, inputs: Vec<(String, Vec<u8>)>) -> Result<Done, AppError> {
+    run_reading(job, || crate::ingest::load_bytes_with(inputs, &job.import))
+}
+
+/// The pipeline, with the recording read by `read`.
+fn run_reading(
+    job: &Job,
+    read: impl FnOnce() -> Result<Recording, crate::ingest::IngestError>,
+) -> Result<Done, AppError> {
     let config = match &job.config {
         ConfigSource::Defaults => Config::default(),
         ConfigSource::File(path) => Config::load(path)?,
@@ -122,7 +136,7 @@ pub fn run(job: &Job) -> Result<Done, AppError> {
         .transpose()?;
 
     let mut timings = Timings::default();
-    let rec = timings.time("read", || load(&job.files, &job.import))?;
+    let rec = timings.time("read", read)?;
     let mut analysis = analysis::analyze(&rec, settings.as_ref());
     timings.0.append(&mut analysis.timings.0);
     let mut report = timings.time("report", || Report::build(&rec, &analysis));

@@ -138,4 +138,56 @@ screen | grep -qx "icanon" || fail "quit: stty did not report canonical mode"
     || fail "quit: the mouse is still captured"
 screen | grep -qF "events " && fail "quit: the UI's screen is still shown"
 echo "tests/tui: q quit with status 0 and restored the terminal"
+
+# --follow: a temp trace with the demo's first 10 lines; lines appended
+# with printf appear within 2 s, a half-written line waits for its rest,
+# a truncated file is a status message, and q restores the terminal.
+FOLLOW_DIR=$(mktemp -d)
+trap 't kill-server 2>/dev/null || true; rm -rf "$FOLLOW_DIR"' EXIT
+GROWING=$FOLLOW_DIR/growing.jsonl
+head -n 10 "$TRACE" >"$GROWING"
+SESSION=causeway-tui-follow-$$
+# shellcheck disable=SC2016 # expanded by the pane's shell, not this one
+t new-session -d -s "$SESSION" -x 100 -y 30 \
+    "sh -c '\"\$0\" tui --follow \"\$1\"; echo EXITED=\$?; stty -a | tr \" ;\" \"\\n\\n\" | grep -x -e icanon -e -icanon; sleep 600' \"$CAUSEWAY_BIN\" \"$GROWING\""
+
+# Waits up to 2 s for the fixed string $1.
+wait_2s() {
+    local what=$1 step=$2
+    for _ in $(seq 20); do
+        screen | grep -qF -- "$what" && return 0
+        sleep 0.1
+    done
+    fail "$step: the screen did not show '$what' within 2 s"
+}
+
+wait_for "events 1/10" "follow: first screen"
+wait_for "following: 10 events" "follow: first screen"
+line=$(sed -n 11p "$TRACE")
+printf '%s' "${line:0:30}" >>"$GROWING"
+sleep 0.8
+screen | grep -qF "following: 10 events" || fail "follow: a half-written line was taken"
+printf '%s\n' "${line:30}" >>"$GROWING"
+printf '%s\n' "$(sed -n '12,42p' "$TRACE")" >>"$GROWING"
+wait_2s "events 1/42" "follow: appended lines"
+wait_2s "following: 42 events" "follow: appended lines"
+wait_2s "data-race data race on" "follow: findings updated"
+echo "tests/tui: --follow showed 32 appended lines (one written in two halves) within 2 s"
+
+: >"$GROWING"
+wait_2s "shrank" "follow: truncated file"
+screen | grep -qF "events 1/42" || fail "follow: the events read before were dropped"
+echo "tests/tui: --follow said the truncated file shrank and kept its events"
+
+t send-keys -t "$SESSION" q
+wait_for "EXITED=" "follow: quit"
+screen | grep -qx "EXITED=0" || fail "follow: the UI did not exit with 0"
+for _ in $(seq 50); do
+    screen | grep -qx -e icanon -e -icanon && break
+    sleep 0.1
+done
+screen | grep -qx "icanon" || fail "follow: stty did not report canonical mode"
+[ "$(t display-message -p -t "$SESSION" '#{alternate_on}')" = 0 ] \
+    || fail "follow: the terminal is still on the alternate screen"
+echo "tests/tui: --follow quit with status 0 and restored the terminal"
 echo "tests/tui: ok"

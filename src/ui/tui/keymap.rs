@@ -28,6 +28,9 @@ pub enum Action {
     Lanes,
     Filter,
     Help,
+    Pause,
+    Faster,
+    Slower,
 }
 
 /// One binding: the key as the help shows it, the key itself, the action
@@ -185,6 +188,27 @@ pub const KEYMAP: &[Binding] = &[
         false,
         Action::Filter,
         "filter events by kind: lane: var: trace: (globs)",
+    ),
+    bind(
+        "Space",
+        KeyCode::Char(' '),
+        false,
+        Action::Pause,
+        "pause or resume the replay (--replay)",
+    ),
+    bind(
+        "+",
+        KeyCode::Char('+'),
+        false,
+        Action::Faster,
+        "replay twice as fast",
+    ),
+    bind(
+        "-",
+        KeyCode::Char('-'),
+        false,
+        Action::Slower,
+        "replay half as fast",
     ),
     bind(
         "?",

@@ -76,7 +76,68 @@ pub struct State<'a> {
     pub lanes: bool,
     /// Where the event list was last drawn, for the mouse.
     pub events_area: Rect,
+    /// What `--follow` says on the status line (empty otherwise).
+    pub banner: String,
+    /// `--replay`: the events revealed so far.
+    pub replay: Option<Replay>,
     pub quit: bool,
+}
+
+/// `--replay`: events revealed in timestamp order as a clock runs from the
+/// first event's timestamp at `speed` times real time.
+pub struct Replay {
+    /// Each event's position in timestamp order (file order among equal
+    /// timestamps).
+    rank: Vec<u32>,
+    /// The timestamps in that order.
+    times: Vec<i64>,
+    /// How many events are revealed: those of rank below it.
+    pub revealed: usize,
+    /// The replay clock, in trace time (ns since the epoch, as recorded).
+    pub clock_ns: i64,
+    pub speed: f64,
+    pub paused: bool,
+    /// The rows shown: revealed events the filter shows, in file order.
+    rows: Vec<EventIdx>,
+}
+
+impl Replay {
+    /// The first event's timestamp.
+    pub fn start_ns(&self) -> i64 {
+        self.times.first().copied().unwrap_or(0)
+    }
+
+    pub fn is_revealed(&self, e: EventIdx) -> bool {
+        (self.rank[e.index()] as usize) < self.revealed
+    }
+
+    pub fn done(&self) -> bool {
+        self.revealed == self.times.len()
+    }
+}
+
+/// The replay speeds `+` and `-` step through.
+const MAX_SPEED: f64 = 1e6;
+const MIN_SPEED: f64 = 1.0 / 64.0;
+
+/// What the user was doing, carried from one state to the next when
+/// `--follow` swaps in a new analysis: the selection, the history and the
+/// scroll position by event id (file order may shift when an earlier file
+/// grows), the pane, the mode, the filter and the search.
+pub struct Carry {
+    selected: Option<String>,
+    back: Vec<String>,
+    forward: Vec<String>,
+    top: usize,
+    page: usize,
+    pane: Pane,
+    mode: Mode,
+    finding: usize,
+    filter: Option<String>,
+    query: Option<String>,
+    status: String,
+    color: bool,
+    lanes: bool,
 }
 
 impl<'a> State<'a> {
@@ -150,8 +211,173 @@ impl<'a> State<'a> {
             color: true,
             lanes: false,
             events_area: Rect::default(),
+            banner: String::new(),
+            replay: None,
             quit: false,
         }
+    }
+
+    /// Starts a replay at `speed` times real time: only the first event
+    /// (those at the first timestamp) is shown, the rest as [`State::tick`]
+    /// advances the clock.
+    pub fn start_replay(&mut self, speed: f64) {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_by_key(|&i| self.rec.events[i as usize].timestamp_ns);
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        let times: Vec<i64> = order
+            .iter()
+            .map(|&i| self.rec.events[i as usize].timestamp_ns)
+            .collect();
+        let clock_ns = times.first().copied().unwrap_or(0);
+        self.replay = Some(Replay {
+            rank,
+            times,
+            revealed: 0,
+            clock_ns,
+            speed,
+            paused: false,
+            rows: Vec::new(),
+        });
+        self.reveal();
+        if let Some(&first) = self.replay.as_ref().and_then(|r| r.rows.first()) {
+            self.select(first.index());
+        }
+    }
+
+    /// Advances the replay clock by `real` time at the replay's speed (none
+    /// while paused), revealing the events it passed.
+    pub fn tick(&mut self, real: std::time::Duration) {
+        let Some(replay) = &mut self.replay else {
+            return;
+        };
+        if replay.paused || replay.done() {
+            return;
+        }
+        let step = (real.as_nanos() as f64 * replay.speed).min(i64::MAX as f64 / 4.0) as i64;
+        replay.clock_ns = replay.clock_ns.saturating_add(step);
+        self.reveal();
+    }
+
+    /// Reveals the events up to the clock and rebuilds the shown rows.
+    fn reveal(&mut self) {
+        let Some(replay) = &mut self.replay else {
+            return;
+        };
+        let revealed = replay.times.partition_point(|&t| t <= replay.clock_ns);
+        if revealed == replay.revealed && !replay.rows.is_empty() {
+            return;
+        }
+        replay.revealed = revealed;
+        if replay.done() {
+            // The clock stops at the last event, not a tick past it.
+            let last = replay.times.last().copied().unwrap_or(0);
+            replay.clock_ns = replay.clock_ns.min(last);
+        }
+        self.replay_rows();
+    }
+
+    fn replay_rows(&mut self) {
+        let Some(replay) = &mut self.replay else {
+            return;
+        };
+        let rows: Vec<EventIdx> = match &self.filter {
+            Some((_, rows)) => rows
+                .iter()
+                .copied()
+                .filter(|&e| replay.is_revealed(e))
+                .collect(),
+            None => (0..replay.rank.len() as u32)
+                .map(EventIdx)
+                .filter(|&e| replay.is_revealed(e))
+                .collect(),
+        };
+        replay.rows = rows;
+        self.filter_hits();
+    }
+
+    /// The findings the findings pane lists: all of them, or in a replay
+    /// those whose events have all been revealed.
+    pub fn shown_findings(&self) -> Vec<usize> {
+        (0..self.findings.len())
+            .filter(|&f| {
+                self.replay
+                    .as_ref()
+                    .is_none_or(|r| self.finding_events[f].iter().all(|&e| r.is_revealed(e)))
+            })
+            .collect()
+    }
+
+    /// The finding an event is marked with, if that finding is shown.
+    pub fn mark(&self, e: EventIdx) -> Option<usize> {
+        let f = *self.marked.get(&e)?;
+        match &self.replay {
+            Some(r) if !self.finding_events[f].iter().all(|&e| r.is_revealed(e)) => None,
+            _ => Some(f),
+        }
+    }
+
+    /// What to carry over to the state of a new analysis.
+    pub fn carry(&self) -> Carry {
+        let id = |i: &usize| self.rec.id_str(EventIdx(*i as u32)).to_string();
+        Carry {
+            selected: (!self.is_empty()).then(|| id(&self.selected)),
+            back: self.back.iter().map(id).collect(),
+            forward: self.forward.iter().map(id).collect(),
+            top: self.top,
+            page: self.page,
+            pane: self.pane,
+            mode: self.mode.clone(),
+            finding: self.finding,
+            filter: self.filter.as_ref().map(|(f, _)| f.text.clone()),
+            query: self.query.clone(),
+            status: self.status.clone(),
+            color: self.color,
+            lanes: self.lanes,
+        }
+    }
+
+    /// Takes over what the user was doing in the previous state: events
+    /// found again by id (those gone are dropped), the filter and the
+    /// search run again over the new events.
+    pub fn restore(&mut self, carry: Carry) {
+        let wanted: HashSet<&str> = carry
+            .selected
+            .iter()
+            .chain(&carry.back)
+            .chain(&carry.forward)
+            .map(String::as_str)
+            .collect();
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        if !wanted.is_empty() {
+            for idx in self.rec.indices() {
+                if let Some(&id) = wanted.get(self.rec.id_str(idx)) {
+                    by_id.entry(id).or_insert(idx.index());
+                }
+            }
+        }
+        let find = |id: &String| by_id.get(id.as_str()).copied();
+        self.back = carry.back.iter().filter_map(find).collect();
+        self.forward = carry.forward.iter().filter_map(find).collect();
+        self.select(carry.selected.as_ref().and_then(find).unwrap_or(0));
+        self.pane = carry.pane;
+        self.mode = carry.mode;
+        self.finding = carry.finding.min(self.findings.len().saturating_sub(1));
+        self.color = carry.color;
+        self.lanes = carry.lanes;
+        self.page = carry.page;
+        if let Some(text) = &carry.filter {
+            self.set_filter(text);
+        }
+        if let Some(query) = carry.query {
+            self.all_hits = self.search(&query);
+            self.query = Some(query);
+            self.filter_hits();
+        }
+        self.top = carry.top;
+        self.status = carry.status;
     }
 
     pub fn len(&self) -> usize {
@@ -268,9 +494,9 @@ impl<'a> State<'a> {
             }
             Action::Open => {
                 let target = self
-                    .finding_events
+                    .shown_findings()
                     .get(self.finding)
-                    .and_then(|e| e.first());
+                    .and_then(|&f| self.finding_events[f].first());
                 match target {
                     Some(&e) => {
                         self.jump(e.index());
@@ -326,6 +552,14 @@ impl<'a> State<'a> {
                 self.mode = Mode::Filter(text);
             }
             Action::Help => self.mode = Mode::Help,
+            Action::Pause | Action::Faster | Action::Slower => match &mut self.replay {
+                Some(replay) => match action {
+                    Action::Pause => replay.paused = !replay.paused,
+                    Action::Faster => replay.speed = (replay.speed * 2.0).min(MAX_SPEED),
+                    _ => replay.speed = (replay.speed / 2.0).max(MIN_SPEED),
+                },
+                None => self.status = "not a replay (causeway tui --replay)".to_string(),
+            },
         }
     }
 
@@ -349,6 +583,7 @@ impl<'a> State<'a> {
             }
         }
         self.filter_hits();
+        self.replay_rows();
         // Stay on the selected event if shown, else the next shown one.
         if self.row_count() > 0 {
             let row = match self.row_of(self.selected) {
@@ -360,10 +595,20 @@ impl<'a> State<'a> {
         self.top = 0;
     }
 
+    /// The rows shown when not every event is: those the filter shows,
+    /// in a replay only those revealed.
+    fn rows(&self) -> Option<&[EventIdx]> {
+        match (&self.replay, &self.filter) {
+            (Some(replay), _) => Some(&replay.rows),
+            (None, Some((_, rows))) => Some(rows),
+            (None, None) => None,
+        }
+    }
+
     fn filter_hits(&mut self) {
-        self.hits = match &self.filter {
+        self.hits = match self.rows() {
             None => self.all_hits.clone(),
-            Some((_, rows)) => self
+            Some(rows) => self
                 .all_hits
                 .iter()
                 .filter(|e| rows.binary_search(e).is_ok())
@@ -374,23 +619,19 @@ impl<'a> State<'a> {
 
     /// How many rows the event list has: the events the filter shows.
     pub fn row_count(&self) -> usize {
-        self.filter
-            .as_ref()
-            .map_or(self.len(), |(_, rows)| rows.len())
+        self.rows().map_or(self.len(), <[EventIdx]>::len)
     }
 
     /// The event on a row of the list.
     pub fn event_at(&self, row: usize) -> usize {
-        self.filter
-            .as_ref()
-            .map_or(row, |(_, rows)| rows[row].index())
+        self.rows().map_or(row, |rows| rows[row].index())
     }
 
     /// The row an event is on, or where it would be if the filter hides it.
     pub fn row_of(&self, event: usize) -> Result<usize, usize> {
-        match &self.filter {
+        match self.rows() {
             None => Ok(event),
-            Some((_, rows)) => rows.binary_search(&EventIdx(event as u32)),
+            Some(rows) => rows.binary_search(&EventIdx(event as u32)),
         }
     }
 
@@ -416,7 +657,9 @@ impl<'a> State<'a> {
                 let to = clamp(from, delta, count);
                 self.select(self.event_at(to));
             }
-            Pane::Findings => self.finding = clamp(self.finding, delta, self.findings.len()),
+            Pane::Findings => {
+                self.finding = clamp(self.finding, delta, self.shown_findings().len())
+            }
         }
     }
 
@@ -431,7 +674,13 @@ impl<'a> State<'a> {
             self.forward.clear();
         }
         self.select(row);
-        if self.row_of(self.selected).is_err() {
+        let unrevealed = self
+            .replay
+            .as_ref()
+            .is_some_and(|r| !r.is_revealed(EventIdx(self.selected as u32)));
+        if unrevealed {
+            self.status = format!("#{} is not revealed yet in the replay", self.selected);
+        } else if self.row_of(self.selected).is_err() {
             self.status = format!(
                 "#{} is hidden by the filter (F, empty, Enter shows all)",
                 self.selected

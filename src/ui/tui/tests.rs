@@ -380,3 +380,144 @@ fn hostile_trace_strings_never_reach_the_buffer_raw() {
         press(&mut state, "j");
     }
 }
+
+/// `--follow`'s analysis, as the pipeline would run it over the lines read.
+fn analyze_lines(inputs: Vec<(String, Vec<u8>)>) -> (Recording, Report) {
+    let rec = crate::ingest::load_bytes(inputs).unwrap();
+    let analysis = crate::analysis::analyze(&rec, None);
+    let mut report = Report::build(&rec, &analysis);
+    report.settle(crate::report::FailOn::Race);
+    (rec, report)
+}
+
+#[test]
+fn follow_takes_complete_lines_and_keeps_the_selection() {
+    use super::follow::{Follow, Tail};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-bank.jsonl");
+    let text = std::fs::read(path).unwrap();
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    assert_eq!(lines.len(), 42);
+    let mut follow = Follow::new(vec![Tail::named("demo-bank.jsonl")]);
+    // 20 lines and half of the 21st: only the 20 are analyzed.
+    follow.tails[0].feed(&lines[..20].concat());
+    let (head, rest) = lines[20].split_at(lines[20].len() / 2);
+    follow.tails[0].feed(head);
+    let inputs = follow.start().unwrap();
+    assert_eq!(inputs[0].1, lines[..20].concat());
+    // One run at a time.
+    assert!(follow.start().is_none());
+    let (rec, report) = analyze_lines(inputs);
+    assert_eq!(rec.events.len(), 20);
+    let mut state = State::new(&rec, &report);
+    press(&mut state, "jjjjjjjjjjj/lock\n");
+    let selected = state.selected;
+    let id = rec
+        .id_str(crate::model::EventIdx(selected as u32))
+        .to_string();
+    let carry = state.carry();
+    drop(state);
+    follow.finished();
+    // Nothing new but the partial line: no run.
+    assert!(follow.start().is_none());
+    // The rest of line 21 and the remaining lines arrive.
+    follow.tails[0].feed(rest);
+    follow.tails[0].feed(&lines[21..].concat());
+    let inputs = follow.start().unwrap();
+    assert_eq!(inputs[0].1, text);
+    let (rec2, report2) = analyze_lines(inputs);
+    assert_eq!(rec2.events.len(), 42);
+    let mut state = State::new(&rec2, &report2);
+    state.restore(carry);
+    assert_eq!(state.selected, selected);
+    assert_eq!(
+        rec2.id_str(crate::model::EventIdx(state.selected as u32)),
+        id
+    );
+    assert_eq!(state.query.as_deref(), Some("lock"));
+    // The findings of the whole recording: the race is there now.
+    let (_, whole) = demo();
+    assert_eq!(state.findings.len(), whole.shown().len());
+    assert!(!state.findings.is_empty());
+    // The search runs over the new events too.
+    state.key(key(KeyCode::End));
+    press(&mut state, "n");
+    assert!(
+        rec2.events[state.selected]
+            .kind
+            .as_str()
+            .starts_with("lock")
+    );
+}
+
+#[test]
+fn follow_stops_on_a_file_that_shrank() {
+    use super::follow::Tail;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    std::fs::write(&path, "line one\nline two\n").unwrap();
+    let mut tail = Tail::file(path.clone());
+    tail.poll().unwrap();
+    assert_eq!(tail.lines(), b"line one\nline two\n");
+    std::fs::write(&path, "x\n").unwrap();
+    let message = tail.poll().unwrap_err();
+    assert!(message.contains("shrank"), "{message}");
+    assert!(tail.stopped);
+    assert_eq!(tail.lines(), b"line one\nline two\n");
+}
+
+#[test]
+fn replay_reveals_events_by_timestamp_on_a_fake_clock() {
+    use std::time::Duration;
+    let (rec, report) = demo();
+    let mut state = State::new(&rec, &report);
+    press(&mut state, " ");
+    assert!(state.status.starts_with("not a replay"));
+    state.start_replay(1.0);
+    let mut times: Vec<i64> = rec.events.iter().map(|e| e.timestamp_ns).collect();
+    times.sort_unstable();
+    let t0 = times[0];
+    let upto = |ns: i64| times.iter().filter(|&&t| t <= t0 + ns).count();
+    assert_eq!(state.row_count(), upto(0));
+    assert!(state.shown_findings().len() < state.findings.len());
+    // A millisecond of real time at 1x: a millisecond of the trace.
+    state.tick(Duration::from_millis(1));
+    assert_eq!(state.row_count(), upto(1_000_000));
+    let r = state.replay.as_ref().unwrap();
+    assert_eq!(r.clock_ns, t0 + 1_000_000);
+    // Paused, the clock stands still.
+    press(&mut state, " ");
+    state.tick(Duration::from_secs(5));
+    assert_eq!(state.replay.as_ref().unwrap().clock_ns, t0 + 1_000_000);
+    press(&mut state, " ");
+    // `+` doubles the speed, `-` halves it.
+    press(&mut state, "++-");
+    assert_eq!(state.replay.as_ref().unwrap().speed, 2.0);
+    state.tick(Duration::from_millis(1));
+    assert_eq!(state.replay.as_ref().unwrap().clock_ns, t0 + 3_000_000);
+    assert_eq!(state.row_count(), upto(3_000_000));
+    // The shown rows are in file order and only revealed events.
+    let clock = state.replay.as_ref().unwrap().clock_ns;
+    for row in 0..state.row_count() {
+        assert!(rec.events[state.event_at(row)].timestamp_ns <= clock);
+        if row > 0 {
+            assert!(state.event_at(row - 1) < state.event_at(row));
+        }
+    }
+    // A finding is listed once all its events are revealed.
+    for f in state.shown_findings() {
+        for e in &state.finding_events[f] {
+            assert!(rec.event(*e).timestamp_ns <= clock);
+        }
+    }
+    // To the end: everything is shown, every finding listed.
+    state.tick(Duration::from_secs(3600));
+    let r = state.replay.as_ref().unwrap();
+    assert!(r.done());
+    assert_eq!(state.row_count(), rec.events.len());
+    assert_eq!(state.shown_findings().len(), state.findings.len());
+    assert_eq!(
+        state.replay.as_ref().unwrap().clock_ns,
+        times[times.len() - 1]
+    );
+    assert!(super::replay_banner(&state).ends_with("2x, done"));
+}

@@ -78,11 +78,7 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         let e = &rec.events[i];
         let idx = EventIdx(i as u32);
         let line = rec.exec_line(idx);
-        let mark = if state.marked.contains_key(&idx) {
-            "!"
-        } else {
-            " "
-        };
+        let mark = if state.mark(idx).is_some() { "!" } else { " " };
         let what = e.function.or(e.subject).map_or("", |s| rec.str(s));
         let text = format!(
             "{mark}{i:>7} {:>10.3}ms {}/{} {:<15} {} {}",
@@ -103,6 +99,12 @@ fn draw_events(frame: &mut Frame, state: &mut State, area: Rect) {
         lines.push(Line::from(Span::styled(text, s)));
     }
     let title = match &state.filter {
+        _ if state.replay.is_some() => format!(
+            " events {}/{}, {} shown so far ",
+            state.selected + usize::from(!state.is_empty()),
+            state.len(),
+            state.row_count()
+        ),
         None => format!(
             " events {}/{} ",
             state.selected + usize::from(!state.is_empty()),
@@ -209,11 +211,7 @@ fn draw_lanes(frame: &mut Frame, state: &State, area: Rect) {
                 }
             }
         }
-        let mark = if state.marked.contains_key(&idx) {
-            '!'
-        } else {
-            ' '
-        };
+        let mark = if state.mark(idx).is_some() { '!' } else { ' ' };
         let text = format!("{mark}{i:>6} {}", cells.into_iter().collect::<String>());
         let mut s = style(state, kind_color(e.kind, e.flags.exception));
         if i == state.selected {
@@ -296,7 +294,7 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
                 format!("by #{} ({}) [o]", edge.from.0, edge.kind.as_str()),
             );
         }
-        if let Some(&f) = state.marked.get(&idx) {
+        if let Some(f) = state.mark(idx) {
             field(
                 "finding",
                 printable(&state.findings[f].head.title).into_owned(),
@@ -314,9 +312,10 @@ fn draw_details(frame: &mut Frame, state: &State, area: Rect) {
 fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
     let rows = area.height.saturating_sub(2) as usize;
     let top = (state.finding + 1).saturating_sub(rows);
-    let lines: Vec<Line> = state
-        .findings
+    let shown = state.shown_findings();
+    let lines: Vec<Line> = shown
         .iter()
+        .map(|&f| &state.findings[f])
         .enumerate()
         .skip(top)
         .take(rows)
@@ -335,7 +334,11 @@ fn draw_findings(frame: &mut Frame, state: &State, area: Rect) {
             ))
         })
         .collect();
-    let title = format!(" findings {} ", state.findings.len());
+    let title = if shown.len() == state.findings.len() {
+        format!(" findings {} ", state.findings.len())
+    } else {
+        format!(" findings {} of {} ", shown.len(), state.findings.len())
+    };
     frame.render_widget(
         Paragraph::new(lines).block(block(&title, state.pane == Pane::Findings)),
         area,
@@ -356,6 +359,11 @@ fn draw_status(frame: &mut Frame, state: &State, area: Rect) {
             format!("[F {}] {text}", printable(&filter.text))
         }
         _ => text,
+    };
+    let text = if state.banner.is_empty() {
+        text
+    } else {
+        format!("[{}] {text}", state.banner)
     };
     frame.render_widget(Paragraph::new(text), area);
 }
