@@ -54,14 +54,15 @@ fail() {
     exit 1
 }
 
-# Waits (up to 10 s) until the screen contains the fixed string $1.
+# Waits until the screen contains the fixed string $1, up to $3 tenths of
+# a second (default 100: 10 s).
 wait_for() {
-    local what=$1 step=$2
-    for _ in $(seq 100); do
+    local what=$1 step=$2 tenths=${3:-100}
+    for _ in $(seq "$tenths"); do
         screen | grep -qF -- "$what" && return 0
         sleep 0.1
     done
-    fail "$step: the screen never showed '$what'"
+    fail "$step: the screen did not show '$what' within $((tenths / 10)) s"
 }
 
 # The first screen: the event list, the details and the findings.
@@ -151,15 +152,6 @@ SESSION=causeway-tui-follow-$$
 t new-session -d -s "$SESSION" -x 100 -y 30 \
     "sh -c '\"\$0\" tui --follow \"\$1\"; echo EXITED=\$?; stty -a | tr \" ;\" \"\\n\\n\" | grep -x -e icanon -e -icanon; sleep 600' \"$CAUSEWAY_BIN\" \"$GROWING\""
 
-# Waits up to 2 s for the fixed string $1.
-wait_2s() {
-    local what=$1 step=$2
-    for _ in $(seq 20); do
-        screen | grep -qF -- "$what" && return 0
-        sleep 0.1
-    done
-    fail "$step: the screen did not show '$what' within 2 s"
-}
 
 wait_for "events 1/10" "follow: first screen"
 wait_for "following: 10 events" "follow: first screen"
@@ -169,13 +161,13 @@ sleep 0.8
 screen | grep -qF "following: 10 events" || fail "follow: a half-written line was taken"
 printf '%s\n' "${line:30}" >>"$GROWING"
 printf '%s\n' "$(sed -n '12,42p' "$TRACE")" >>"$GROWING"
-wait_2s "events 1/42" "follow: appended lines"
-wait_2s "following: 42 events" "follow: appended lines"
-wait_2s "data-race data race on" "follow: findings updated"
+wait_for "events 1/42" "follow: appended lines" 20
+wait_for "following: 42 events" "follow: appended lines" 20
+wait_for "data-race data race on" "follow: findings updated" 20
 echo "tests/tui: --follow showed 32 appended lines (one written in two halves) within 2 s"
 
 : >"$GROWING"
-wait_2s "shrank" "follow: truncated file"
+wait_for "shrank" "follow: truncated file" 20
 screen | grep -qF "events 1/42" || fail "follow: the events read before were dropped"
 echo "tests/tui: --follow said the truncated file shrank and kept its events"
 
