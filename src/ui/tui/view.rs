@@ -383,26 +383,76 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         }
         last = Some(b.action);
     }
-    let width = 76.min(area.width);
+    let width = 100.min(area.width);
     let inner = width.saturating_sub(2) as usize;
+    let label_width = entries
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     let columns = if entries.len() + 2 <= area.height as usize {
         1
     } else {
         2
     };
-    let per_column = entries.len().div_ceil(columns);
     let column_width = inner / columns;
-    let cell = |(label, help): &(String, &str)| {
-        let text = format!("{label:<12} {help}");
-        let text: String = text.chars().take(column_width.saturating_sub(1)).collect();
-        format!("{text:<column_width$}")
-    };
-    let lines: Vec<Line> = (0..per_column)
+    // Each entry as its lines: a description too long for the cell wraps
+    // under itself, so that a small terminal still shows all of it.
+    let wrapped: Vec<Vec<String>> = entries
+        .iter()
+        .map(|(label, help)| {
+            let room = column_width.saturating_sub(label_width + 1).max(8);
+            let mut lines: Vec<String> = Vec::new();
+            let mut current = String::new();
+            for word in help.split(' ') {
+                if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room
+                {
+                    lines.push(std::mem::take(&mut current));
+                }
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(word);
+            }
+            lines.push(current);
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let key = if i == 0 { label.as_str() } else { "" };
+                    let cell = format!("{key:<label_width$}{text}");
+                    let cell: String = cell.chars().take(column_width.saturating_sub(1)).collect();
+                    format!("{cell:<column_width$}")
+                })
+                .collect()
+        })
+        .collect();
+    // Split the entries between the columns by lines, not by count.
+    let total: usize = wrapped.iter().map(Vec::len).sum();
+    let mut split = wrapped.len();
+    if columns == 2 {
+        let mut seen = 0;
+        for (i, entry) in wrapped.iter().enumerate() {
+            if seen >= total.div_ceil(2) {
+                split = i;
+                break;
+            }
+            seen += entry.len();
+        }
+    }
+    let left: Vec<&String> = wrapped[..split].iter().flatten().collect();
+    let right: Vec<&String> = wrapped[split..].iter().flatten().collect();
+    let blank = " ".repeat(column_width);
+    let lines: Vec<Line> = (0..left.len().max(right.len()))
         .map(|row| {
-            let text: String = (0..columns)
-                .filter_map(|c| entries.get(c * per_column + row))
-                .map(cell)
-                .collect();
+            let mut text = left
+                .get(row)
+                .map_or(blank.as_str(), |s| s.as_str())
+                .to_string();
+            if let Some(cell) = right.get(row) {
+                text.push_str(cell);
+            }
             Line::from(text)
         })
         .collect();
