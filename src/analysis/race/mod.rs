@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 /// Keys here are small and not attacker-chosen in a way that matters for an
 /// offline tool, so a fast fixed hash beats SipHash.
-type FastHash = foldhash::fast::FixedState;
+pub(crate) type FastHash = foldhash::fast::FixedState;
 
 /// The identity of a shared variable: (service, name), or the name alone for
 /// a `scope: "global"` variable.

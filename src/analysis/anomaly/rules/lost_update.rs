@@ -19,9 +19,10 @@
 
 use crate::analysis::anomaly::{Context, Detection, Detector, capped};
 use crate::analysis::codes::Code;
+use crate::analysis::race::{FastHash, VariableKey};
 use crate::graph::edges::sync_edges;
 use crate::graph::hb::{compute_keeping, in_file_order};
-use crate::model::{AccessClass, EventIdx, EventKind, ExecId, Sym};
+use crate::model::{AccessClass, EventIdx, EventKind, ExecId};
 use std::collections::{BTreeMap, HashMap};
 
 /// The other threads' writes checked per pair, at most: enough for any
@@ -29,9 +30,6 @@ use std::collections::{BTreeMap, HashMap};
 const MAX_WRITES_BETWEEN: usize = 64;
 
 pub(super) struct LostUpdate;
-
-/// A variable as races know it: its service unless it is global, and name.
-type Variable = (Option<Sym>, Sym);
 
 /// A thread's read, with its ordering counters at the time.
 #[derive(Clone, Copy)]
@@ -48,18 +46,12 @@ impl Detector for LostUpdate {
 
     fn detect(&self, cx: &Context<'_>) -> Vec<Detection> {
         let rec = cx.rec;
-        let variable = |idx: EventIdx| -> Option<Variable> {
-            let event = rec.event(idx);
-            event.access_class()?;
-            let scope = (!event.flags.global).then(|| rec.exec_line(idx).service);
-            Some((scope, event.subject?))
-        };
         // Per thread: how many orderings it let out and took in so far.
         let mut out = vec![0u32; rec.exec_lines.len()];
         let mut into = vec![0u32; rec.exec_lines.len()];
-        let mut last_read: HashMap<(ExecId, Variable), Read> = HashMap::new();
-        let mut writes: HashMap<Variable, Vec<EventIdx>> = HashMap::new();
-        let mut pairs: Vec<(EventIdx, EventIdx, Variable)> = Vec::new();
+        let mut last_read: HashMap<(ExecId, VariableKey), Read, FastHash> = HashMap::default();
+        let mut writes: HashMap<VariableKey, Vec<EventIdx>, FastHash> = HashMap::default();
+        let mut pairs: Vec<(EventIdx, EventIdx, VariableKey)> = Vec::new();
         for idx in rec.indices() {
             let event = rec.event(idx);
             let exec = event.exec;
@@ -72,7 +64,9 @@ impl Detector for LostUpdate {
                 }
                 _ => {}
             }
-            let Some(var) = variable(idx) else { continue };
+            let Some(var) = VariableKey::of(rec, idx) else {
+                continue;
+            };
             if event.access_class() == Some(AccessClass::Read) {
                 let read = Read {
                     event: idx,
@@ -104,28 +98,31 @@ impl Detector for LostUpdate {
 
         let edges = sync_edges(rec);
         let file_order = in_file_order(&edges);
-        // The other threads' writes that could fall between each pair.
-        let between = |read: EventIdx, write: EventIdx, var: &Variable| -> Vec<EventIdx> {
-            let exec = rec.event(write).exec;
-            let list = &writes[var];
-            let range = if file_order {
-                let start = list.partition_point(|&w| w <= read);
-                let end = list.partition_point(|&w| w < write);
-                &list[start..end]
-            } else {
-                &list[..]
-            };
-            range
-                .iter()
-                .copied()
-                .filter(|&w| rec.event(w).exec != exec)
-                .take(MAX_WRITES_BETWEEN)
-                .collect()
-        };
+        // Per pair, the other threads' writes that could fall between.
+        let between: Vec<Vec<EventIdx>> = pairs
+            .iter()
+            .map(|&(read, write, var)| {
+                let exec = rec.event(write).exec;
+                let list = &writes[&var];
+                let range = if file_order {
+                    let start = list.partition_point(|&w| w <= read);
+                    let end = list.partition_point(|&w| w < write);
+                    &list[start..end]
+                } else {
+                    &list[..]
+                };
+                range
+                    .iter()
+                    .copied()
+                    .filter(|&w| rec.event(w).exec != exec)
+                    .take(MAX_WRITES_BETWEEN)
+                    .collect()
+            })
+            .collect();
         let mut keep = vec![false; rec.events.len()];
-        for (read, write, var) in &pairs {
+        for (&(_, write, _), others) in pairs.iter().zip(&between) {
             keep[write.index()] = true;
-            for w in between(*read, *write, var) {
+            for w in others {
                 keep[w.index()] = true;
             }
         }
@@ -135,19 +132,21 @@ impl Detector for LostUpdate {
         let hb = compute_keeping(rec, &edges, |idx| keep[idx.index()], &mut ignored);
 
         // (variable, read, other write, write locations) -> the updates.
-        let mut found: BTreeMap<(Variable, &str, &str, &str), Vec<[EventIdx; 3]>> = BTreeMap::new();
-        for (read, write, var) in &pairs {
-            let lost = between(*read, *write, var)
-                .into_iter()
-                .find(|&other| hb.before(*read, other) && hb.before(other, *write));
+        let mut found: BTreeMap<(VariableKey, &str, &str, &str), Vec<[EventIdx; 3]>> =
+            BTreeMap::new();
+        for (&(read, write, var), others) in pairs.iter().zip(&between) {
+            let lost = others
+                .iter()
+                .copied()
+                .find(|&other| hb.before(read, other) && hb.before(other, write));
             if let Some(other) = lost {
                 let key = (
-                    *var,
-                    rec.location(*read),
+                    var,
+                    rec.location(read),
                     rec.location(other),
-                    rec.location(*write),
+                    rec.location(write),
                 );
-                found.entry(key).or_default().push([*write, *read, other]);
+                found.entry(key).or_default().push([write, read, other]);
             }
         }
         found
@@ -167,7 +166,7 @@ impl Detector for LostUpdate {
                     description: format!(
                         "thread {} read `{}` at {}, thread {} wrote it at {} after that read, and then {} wrote it at {} from the stale value: the update at {} is lost{}",
                         thread(read),
-                        rec.str(var.1),
+                        rec.str(var.name),
                         rec.location(read),
                         thread(other),
                         rec.location(other),
