@@ -79,7 +79,16 @@ impl Collector {
     }
 
     fn post(&self, headers: &[(&str, &str)], body: &[u8]) -> (u16, serde_json::Value) {
-        let (status, body) = self.request("POST", "/v1/events", headers, body);
+        self.post_to("/v1/events", headers, body)
+    }
+
+    fn post_to(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let (status, body) = self.request("POST", path, headers, body);
         (
             status,
             serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
@@ -288,5 +297,114 @@ fn a_killed_collector_leaves_files_analyze_reads() {
         1000,
         "{}",
         String::from_utf8_lossy(&analyzed.stderr)
+    );
+}
+
+/// One OTLP/JSON export request: one service's spans.
+fn otlp_request(service: &str, spans: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+        "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}]
+    }]})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn otlp_spans_from_two_services_are_one_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("otel");
+    let collector = Collector::start(&out, &[]);
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    // The client span in one request, the server span that fails (and its
+    // child with the exception) in another, from another service.
+    let frontend = otlp_request(
+        "frontend",
+        serde_json::json!([{
+            "traceId": trace, "spanId": "00f067aa0ba902b7", "name": "GET /pay", "kind": 3,
+            "startTimeUnixNano": "1764150000000000000", "endTimeUnixNano": "1764150000300000000",
+            "attributes": [{"key": "http.request.method", "value": {"stringValue": "GET"}},
+                           {"key": "url.full", "value": {"stringValue": "http://payments/pay"}}],
+            "status": {"code": 2}
+        }]),
+    );
+    let (status, answer) = collector.post_to("/v1/traces", &[JSON], &frontend);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["partialSuccess"], serde_json::json!({}));
+    assert_eq!(answer["accepted"], 2, "a span is a start and an end event");
+
+    let payments = otlp_request(
+        "payments",
+        serde_json::json!([
+            {"traceId": trace, "spanId": "1a2b3c4d5e6f7081", "parentSpanId": "00f067aa0ba902b7",
+             "name": "POST /pay", "kind": "SPAN_KIND_SERVER",
+             "startTimeUnixNano": "1764150000010000000", "endTimeUnixNano": "1764150000290000000",
+             "status": {"code": "STATUS_CODE_ERROR"}},
+            {"traceId": trace, "spanId": "2b3c4d5e6f708192", "parentSpanId": "1a2b3c4d5e6f7081",
+             "name": "charge", "startTimeUnixNano": "1764150000020000000",
+             "endTimeUnixNano": "1764150000280000000", "status": {"code": 2},
+             "events": [{"name": "exception", "timeUnixNano": "1764150000270000000",
+                         "attributes": [{"key": "exception.type", "value": {"stringValue": "CardDeclined"}},
+                                        {"key": "exception.message", "value": {"stringValue": "<script>no</script>"}}]}]},
+            {"traceId": trace, "name": "a span without an id"}
+        ]),
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&payments).unwrap();
+    let (status, answer) = collector.post_to(
+        "/v1/traces",
+        &[JSON, ("Content-Encoding", "gzip")],
+        &gz.finish().unwrap(),
+    );
+    assert_eq!(
+        status, 200,
+        "partly accepted is 200 in OTLP/HTTP, so the kept spans are not sent again: {answer}"
+    );
+    assert_eq!(answer["partialSuccess"]["rejectedSpans"], 1, "{answer}");
+    assert!(
+        answer["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("spanId"),
+        "{answer}"
+    );
+    assert!(answer["accepted"].as_u64().unwrap() >= 5, "{answer}");
+
+    // Refused whole: protobuf (not read), and a body that is not JSON.
+    let (status, answer) = collector.post_to(
+        "/v1/traces",
+        &[("Content-Type", "application/x-protobuf")],
+        b"\x0a\x00",
+    );
+    assert_eq!(status, 415);
+    assert!(
+        answer["error"].as_str().unwrap().contains("http/json"),
+        "{answer}"
+    );
+    let (status, answer) = collector.post_to("/v1/traces", &[JSON], b"{\"resourceSpans\": [");
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["accepted"], 0);
+    assert_eq!(collector.stop(), 0);
+
+    let analyzed = Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["analyze", out.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&analyzed.stdout).unwrap();
+    assert_eq!(report["summary"]["traces"], 1, "{report}");
+    assert_eq!(report["summary"]["bad_lines"], 0, "{report}");
+    let error = &report["errors"][0];
+    assert_eq!(error["error_type"], "CardDeclined", "{report}");
+    assert_eq!(error["service"], "payments");
+    let chain: Vec<&str> = error["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        chain.first().copied(),
+        Some(format!("span:{trace}:00f067aa0ba902b7").as_str()),
+        "the chain starts at the other service's client span: {chain:?}"
     );
 }

@@ -1,10 +1,14 @@
-//! What a `POST /v1/events` body holds: v1 events as a JSON array or as
-//! JSON Lines, gzip- or zstd-compressed or not. Every event is checked as
-//! `analyze` checks a line ([`crate::ingest::jsonl::parse_line`]); the good
-//! ones are kept, each bad one is named with its position and the reason,
-//! and nothing is dropped without a word.
+//! What a body holds: for `POST /v1/events`, v1 events as a JSON array or
+//! as JSON Lines; for `POST /v1/traces`, an OTLP/JSON export request,
+//! converted by the OTLP importer; gzip- or zstd-compressed or not. Every
+//! event is checked as `analyze` checks a line
+//! ([`crate::ingest::jsonl::parse_line`]); the good ones are kept, each bad
+//! one is named with its position and the reason, and nothing is dropped
+//! without a word.
 
+use crate::ingest::import::{Foreign, ImportOptions, import};
 use crate::ingest::jsonl::parse_line;
+use crate::model::Severity;
 use serde::Serialize;
 use std::io::Read;
 
@@ -25,10 +29,10 @@ pub enum BodyError {
     NotAnArray(String),
 }
 
-/// One event that was refused: its 1-based line (JSON Lines) or element
-/// (array) number, and why.
+/// What is wrong with one event (refused, or kept with a caveat): its
+/// 1-based line (JSON Lines, OTLP/JSON) or element (array) number, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Rejected {
+pub struct LineNote {
     pub line: usize,
     pub reason: String,
 }
@@ -45,7 +49,9 @@ pub struct Accepted {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Batch {
     pub accepted: Vec<Accepted>,
-    pub rejected: Vec<Rejected>,
+    pub rejected: Vec<LineNote>,
+    /// What was kept with a caveat (OTLP fields the importer ignored).
+    pub warnings: Vec<LineNote>,
 }
 
 /// The body with its `Content-Encoding` undone.
@@ -92,6 +98,38 @@ pub fn accept(body: &[u8]) -> Result<Batch, BodyError> {
     Ok(batch)
 }
 
+/// Reads an OTLP/JSON `ExportTraceServiceRequest` into v1 events, as
+/// `analyze` imports an OTLP file: each span is a start and an end event,
+/// its parent the parent span's start (by id, so a parent sent in another
+/// request still links). A span the importer skips is rejected with the
+/// body line it is on; `warnings` are the importer's caveats about what it
+/// kept.
+pub fn accept_otlp(body: &[u8]) -> Batch {
+    let imported = import(Foreign::Otlp, body, "otlp", &ImportOptions::default());
+    let mut batch = Batch::default();
+    for note in imported.notes {
+        let line = usize::try_from(note.line).unwrap_or(usize::MAX);
+        match note.severity {
+            Severity::Error => batch.rejected.push(LineNote {
+                line,
+                reason: note.message,
+            }),
+            _ => batch.warnings.push(LineNote {
+                line,
+                reason: note.message,
+            }),
+        }
+    }
+    let mut text = Vec::with_capacity(256);
+    for event in &imported.events {
+        text.clear();
+        event.write_line(&mut text);
+        let line = text.strip_suffix(b"\n").unwrap_or(&text);
+        check(line, event.line as usize, &mut batch);
+    }
+    batch
+}
+
 fn check(text: &[u8], number: usize, batch: &mut Batch) {
     // One event is one line of the output file: an array element written
     // over several lines is made compact first.
@@ -103,7 +141,7 @@ fn check(text: &[u8], number: usize, batch: &mut Batch) {
                 &compact[..]
             }
             Err(e) => {
-                batch.rejected.push(Rejected {
+                batch.rejected.push(LineNote {
                     line: number,
                     reason: format!("not json: {e}"),
                 });
@@ -125,7 +163,7 @@ fn check(text: &[u8], number: usize, batch: &mut Batch) {
                 line: text.to_vec(),
             });
         }
-        Err(e) => batch.rejected.push(Rejected {
+        Err(e) => batch.rejected.push(LineNote {
             line: number,
             reason: e.message,
         }),

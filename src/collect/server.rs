@@ -1,5 +1,6 @@
 //! The HTTP side of the collector (axum on a two-thread tokio runtime):
-//! `POST /v1/events`, `GET /healthz`, `GET /metrics`, and a graceful stop
+//! `POST /v1/events`, `POST /v1/traces` (OTLP/JSON), `GET /healthz`,
+//! `GET /metrics`, and a graceful stop
 //! on SIGINT or SIGTERM (stop accepting, let requests in flight finish,
 //! write and sync everything, return).
 //!
@@ -9,6 +10,8 @@
 //! body that is not JSON; 401 a missing or wrong token; 413 a body over the
 //! limit; 415 a content type that is not JSON; 503 with `Retry-After` when
 //! the writer is behind (nothing of that request was kept: send it again).
+//! `/v1/traces` answers as OTLP/HTTP does instead: 200 with a
+//! `partialSuccess` when some spans were kept, 400 when none could be.
 
 use super::accept::{self, BodyError};
 use super::{Metrics, Settings, writer};
@@ -103,6 +106,7 @@ pub fn serve(
         on_ready(listener.local_addr()?);
         let app = Router::new()
             .route("/v1/events", post(events))
+            .route("/v1/traces", post(traces))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/metrics", get(metrics_text))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -171,7 +175,51 @@ fn busy(metrics: &Metrics) -> Response {
     response
 }
 
+/// What a body posted to a route is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// `/v1/events`: Causeway v1 events.
+    Events,
+    /// `/v1/traces`: OTLP/HTTP with a JSON body.
+    Traces,
+}
+
 async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    receive(Route::Events, &shared, &headers, body).await
+}
+
+async fn traces(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    receive(Route::Traces, &shared, &headers, body).await
+}
+
+/// Why a content type is refused on a route, if it is.
+fn unsupported_type(route: Route, headers: &HeaderMap) -> Option<String> {
+    let kind = headers.get(header::CONTENT_TYPE)?;
+    let kind = kind.to_str().unwrap_or("").to_ascii_lowercase();
+    let essence = kind.split(';').next().unwrap_or("").trim().to_string();
+    match route {
+        Route::Events => (!matches!(
+            essence.as_str(),
+            "application/json"
+                | "application/x-ndjson"
+                | "application/jsonl"
+                | "application/json-lines"
+                | "text/plain"
+        ))
+        .then(|| {
+            format!(
+                "content type `{essence}`: send application/json (an array) or application/x-ndjson (JSON Lines)"
+            )
+        }),
+        Route::Traces => (essence != "application/json").then(|| {
+            format!(
+                "content type `{essence}`: only OTLP/JSON is read; set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json"
+            )
+        }),
+    }
+}
+
+async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
     let metrics = &shared.metrics;
     metrics.requests.fetch_add(1, Ordering::Relaxed);
     metrics
@@ -189,24 +237,8 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             );
         }
     }
-    if let Some(kind) = headers.get(header::CONTENT_TYPE) {
-        let kind = kind.to_str().unwrap_or("").to_ascii_lowercase();
-        let essence = kind.split(';').next().unwrap_or("").trim();
-        if !matches!(
-            essence,
-            "application/json"
-                | "application/x-ndjson"
-                | "application/jsonl"
-                | "application/json-lines"
-                | "text/plain"
-        ) {
-            return refuse(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!(
-                    "content type `{essence}`: send application/json (an array) or application/x-ndjson (JSON Lines)"
-                ),
-            );
-        }
+    if let Some(message) = unsupported_type(route, headers) {
+        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     if metrics.queued_bytes.load(Ordering::Relaxed) + body.len() as u64 > shared.max_memory {
         return busy(metrics);
@@ -215,7 +247,11 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").to_string());
     let checked = tokio::task::spawn_blocking(move || {
-        accept::decode(&body, encoding.as_deref()).and_then(|decoded| accept::accept(&decoded))
+        let decoded = accept::decode(&body, encoding.as_deref())?;
+        match route {
+            Route::Events => accept::accept(&decoded),
+            Route::Traces => Ok(accept::accept_otlp(&decoded)),
+        }
     })
     .await;
     let batch = match checked {
@@ -259,14 +295,59 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     metrics
         .events_rejected
         .fetch_add(rejected, Ordering::Relaxed);
-    let status = if rejected == 0 {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
+    match route {
+        Route::Events => {
+            let status = if rejected == 0 {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let answer = serde_json::json!({ "accepted": accepted, "rejected": batch.rejected });
+            (status, axum::Json(answer)).into_response()
+        }
+        Route::Traces => otlp_answer(accepted, &batch.rejected, &batch.warnings),
+    }
+}
+
+/// The OTLP/HTTP answer: 200 with an `ExportTraceServiceResponse` (its
+/// `partialSuccess` counting the spans refused) when anything was kept, as
+/// the OTLP specification asks, so that an exporter does not send the kept
+/// spans again; 400 with a `Status` when nothing could be used. Causeway's
+/// own `accepted`, `rejected` and `warnings` ride along for people.
+fn otlp_answer(
+    accepted: u64,
+    rejected: &[accept::LineNote],
+    warnings: &[accept::LineNote],
+) -> Response {
+    let summary = |notes: &[accept::LineNote]| {
+        notes
+            .iter()
+            .take(5)
+            .map(|n| format!("line {}: {}", n.line, n.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
     };
-    (
-        status,
-        axum::Json(serde_json::json!({ "accepted": accepted, "rejected": batch.rejected })),
-    )
-        .into_response()
+    if accepted == 0 && !rejected.is_empty() {
+        let answer = serde_json::json!({
+            "code": 3,
+            "message": summary(rejected),
+            "accepted": 0,
+            "rejected": rejected,
+        });
+        return (StatusCode::BAD_REQUEST, axum::Json(answer)).into_response();
+    }
+    let partial = if !rejected.is_empty() {
+        serde_json::json!({ "rejectedSpans": rejected.len(), "errorMessage": summary(rejected) })
+    } else if !warnings.is_empty() {
+        serde_json::json!({ "errorMessage": summary(warnings) })
+    } else {
+        serde_json::json!({})
+    };
+    let answer = serde_json::json!({
+        "partialSuccess": partial,
+        "accepted": accepted,
+        "rejected": rejected,
+        "warnings": warnings,
+    });
+    (StatusCode::OK, axum::Json(answer)).into_response()
 }
