@@ -285,7 +285,8 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CollectArgs {
-    /// Address to listen on; anything but loopback needs --token-file.
+    /// Address to listen on; anything but loopback needs --token-file or
+    /// TLS.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
     pub listen: std::net::SocketAddr,
     /// Directory to write the events to (created if missing).
@@ -302,6 +303,16 @@ pub struct CollectArgs {
     /// `Authorization: Bearer TOKEN`.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers, its body, or a
+    /// TLS handshake before it is cut off.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub read_timeout: f64,
 }
 
 /// `512`, `64K`, `256M`, `1G` (powers of 1024).

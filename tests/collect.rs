@@ -29,7 +29,7 @@ impl Collector {
         let mut line = String::new();
         stderr.read_line(&mut line).unwrap();
         let addr = line
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split(',').next())
             .and_then(|a| a.parse().ok())
@@ -406,5 +406,138 @@ fn otlp_spans_from_two_services_are_one_trace() {
         chain.first().copied(),
         Some(format!("span:{trace}:00f067aa0ba902b7").as_str()),
         "the chain starts at the other service's client span: {chain:?}"
+    );
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&dir.path().join("out"), &["--read-timeout", "1"]);
+    // Headers trickled and never finished: the connection is closed.
+    let mut headers = TcpStream::connect(collector.addr).unwrap();
+    headers
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    headers
+        .write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // A body that stops halfway: 408.
+    let mut body = TcpStream::connect(collector.addr).unwrap();
+    body.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    body.write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"id\"")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (status, _) = collector.post(&[NDJSON], event("a1", "orders", "row", 1).as_bytes());
+    assert_eq!(status, 200, "others are answered meanwhile");
+
+    let mut answer = Vec::new();
+    let _ = body.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let mut rest = Vec::new();
+    let closed = headers.read_to_end(&mut rest);
+    assert!(
+        closed.is_ok()
+            || matches!(closed, Err(ref e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the stalled connection is closed, not left open: {closed:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "cut off after about the read timeout, took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(collector.stop(), 0);
+}
+
+#[test]
+fn tls_serves_https_and_allows_an_open_address() {
+    use tokio_rustls::rustls;
+    let dir = tempfile::tempdir().unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let tls_args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    let collector = Collector::start(&dir.path().join("out"), &tls_args);
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    #[expect(deprecated, reason = "the collector's own provider, in a test client")]
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = TcpStream::connect(collector.addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut tls = rustls::StreamOwned::new(connection, tcp);
+    let body = event("t1", "orders", "row", 1);
+    write!(
+        tls,
+        "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    let mut plain = TcpStream::connect(collector.addr).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    let _ = plain.read_to_end(&mut reply);
+    assert!(!String::from_utf8_lossy(&reply).contains("200 OK"));
+    assert_eq!(collector.stop(), 0);
+
+    // With TLS, an address other than loopback may be used.
+    let mut open = Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["collect", "--listen", "0.0.0.0:0", "--out"])
+        .arg(dir.path().join("open"))
+        .args(tls_args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(open.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("listening on https://0.0.0.0:"), "{line}");
+    open.kill().unwrap();
+    open.wait().unwrap();
+
+    let broken = Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["collect", "--out"])
+        .arg(dir.path().join("broken"))
+        .args([
+            "--tls-cert",
+            key.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("no PEM certificate"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
     );
 }

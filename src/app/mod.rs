@@ -231,7 +231,7 @@ fn analyze(args: AnalyzeArgs, stdout: &mut dyn Write) -> Result<Outcome, AppErro
     })
 }
 
-/// The terminal UI over the pipeline's one analysis.
+/// The collector, until SIGINT or SIGTERM.
 fn collect(args: crate::cli::CollectArgs) -> Result<(), AppError> {
     let token = match &args.token_file {
         Some(path) => {
@@ -256,13 +256,34 @@ fn collect(args: crate::cli::CollectArgs) -> Result<(), AppError> {
         max_memory: args.max_memory,
         rotate: args.rotate,
         token,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::collect::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        },
+        read_timeout: std::time::Duration::try_from_secs_f64(args.read_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                AppError::Usage(format!(
+                    "--read-timeout {}: give a positive number of seconds",
+                    args.read_timeout
+                ))
+            })?,
     };
     let out = args.out.display().to_string();
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let metrics = crate::collect::serve(&settings, |addr| {
         // Said at once (tests and scripts wait for it), not at exit.
         let _ = writeln!(
             io::stderr(),
-            "causeway collect: listening on http://{addr}, writing to {}",
+            "causeway collect: listening on {scheme}://{addr}, writing to {}",
             crate::report::printable(&out)
         );
     })

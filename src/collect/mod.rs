@@ -11,12 +11,14 @@
 //! acknowledged is written.
 
 pub mod accept;
+mod listen;
 mod server;
 mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 pub use server::{CollectError, serve};
 
@@ -31,6 +33,18 @@ pub struct Settings {
     pub rotate: u64,
     /// When set, every request must carry `Authorization: Bearer TOKEN`.
     pub token: Option<String>,
+    /// When set, connections are TLS with this certificate and key.
+    pub tls: Option<TlsFiles>,
+    /// How long a client has for a request's headers, its body, and a TLS
+    /// handshake.
+    pub read_timeout: Duration,
+}
+
+/// A PEM certificate chain and its PEM private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// What the collector counts, served as Prometheus text at `/metrics`.

@@ -16,8 +16,8 @@
 use super::accept::{self, BodyError};
 use super::{Metrics, Settings, writer};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,6 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::Duration;
 
 /// The largest request body, as sent (compressed or not).
 pub(super) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -37,9 +38,11 @@ const RETRY_AFTER_SECONDS: &str = "1";
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error(
-        "{addr} is not a loopback address: listening there needs --token-file, so that only your recorders can send"
+        "{addr} is not a loopback address: listening there needs --token-file or --tls-cert/--tls-key, so that only your recorders can send"
     )]
     OpenWithoutToken { addr: SocketAddr },
+    #[error("TLS: {path}: {reason}")]
+    Tls { path: String, reason: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -61,6 +64,7 @@ struct Shared {
     metrics: Arc<Metrics>,
     max_memory: u64,
     token: Option<String>,
+    read_timeout: Duration,
 }
 
 /// Runs the collector until SIGINT or SIGTERM. `on_ready` gets the address
@@ -69,7 +73,7 @@ pub fn serve(
     settings: &Settings,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<Arc<Metrics>, CollectError> {
-    if !settings.listen.ip().is_loopback() && settings.token.is_none() {
+    if !settings.listen.ip().is_loopback() && settings.token.is_none() && settings.tls.is_none() {
         return Err(CollectError::OpenWithoutToken {
             addr: settings.listen,
         });
@@ -78,6 +82,11 @@ pub fn serve(
         path: settings.out.display().to_string(),
         source,
     })?;
+    let tls = settings
+        .tls
+        .as_ref()
+        .map(|files| super::listen::tls_acceptor(&files.cert, &files.key))
+        .transpose()?;
     let metrics = Arc::new(Metrics::default());
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_BATCHES);
     let writer = {
@@ -91,6 +100,7 @@ pub fn serve(
         metrics: Arc::clone(&metrics),
         max_memory: settings.max_memory,
         token: settings.token.clone(),
+        read_timeout: settings.read_timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -109,11 +119,8 @@ pub fn serve(
             .route("/v1/traces", post(traces))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/metrics", get(metrics_text))
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(shared);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop_signal())
-            .await?;
+        super::listen::run(listener, app, tls, settings.read_timeout, stop_signal()).await;
         Ok::<(), CollectError>(())
     });
     // The router (and with it the last sender) is gone: the writer drains
@@ -184,12 +191,42 @@ enum Route {
     Traces,
 }
 
-async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
     receive(Route::Events, &shared, &headers, body).await
 }
 
-async fn traces(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn traces(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
     receive(Route::Traces, &shared, &headers, body).await
+}
+
+/// The whole body, within the size limit and the read timeout: a client
+/// that trickles its body (a slowloris) is answered 408 and let go.
+async fn read_body(body: Body, read_timeout: Duration) -> Result<Bytes, Response> {
+    match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(error)) => {
+            let too_large = std::error::Error::source(&error)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+                )
+            } else {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body could not be read: {error}"),
+                )
+            })
+        }
+        Err(_) => Err(refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body was not received within {} s",
+                read_timeout.as_secs_f64()
+            ),
+        )),
+    }
 }
 
 /// Why a content type is refused on a route, if it is.
@@ -219,12 +256,9 @@ fn unsupported_type(route: Route, headers: &HeaderMap) -> Option<String> {
     }
 }
 
-async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
+async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let metrics = &shared.metrics;
     metrics.requests.fetch_add(1, Ordering::Relaxed);
-    metrics
-        .bytes_received
-        .fetch_add(body.len() as u64, Ordering::Relaxed);
     if let Some(token) = &shared.token {
         let given = headers
             .get(header::AUTHORIZATION)
@@ -240,6 +274,13 @@ async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Bytes
     if let Some(message) = unsupported_type(route, headers) {
         return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
+    let body = match read_body(body, shared.read_timeout).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    metrics
+        .bytes_received
+        .fetch_add(body.len() as u64, Ordering::Relaxed);
     if metrics.queued_bytes.load(Ordering::Relaxed) + body.len() as u64 > shared.max_memory {
         return busy(metrics);
     }
