@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 import types
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Union
 
 from . import ids
 from .clocks import VectorClocks
@@ -38,6 +38,7 @@ from .jsontext import dumps, fields_text, quote
 from .lines import NAMES, ExecLine, current_line, forget_thread_state
 from .objects import CONTAINER_TYPES, ObjectRegistry
 from .values import SIMPLE_TYPES, ValueEncoder, error_marker, type_name
+from .sender import EndpointSender
 from .writer import TraceWriter
 
 _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -149,7 +150,7 @@ class Recorder:
         self._extra_text = ""
         self.objects = ObjectRegistry()
         self.encoder = ValueEncoder(self.objects, None)
-        self._writer: Optional[TraceWriter] = None
+        self._writer: Optional[Union[TraceWriter, EndpointSender]] = None
         self._clocks: Optional[VectorClocks] = None
         self._lock = _thread.allocate_lock()
         self._attr_kinds: Dict[tuple, int] = {}
@@ -187,7 +188,7 @@ class Recorder:
             NAMES.reset()
             forget_thread_state()
             self.internal_errors = 0
-            self._writer = TraceWriter(out or config.out)
+            self._writer = EndpointSender(config.endpoint) if config.endpoint and not out else TraceWriter(out or config.out)
             self.active = True
         return self.trace_id
 
@@ -205,6 +206,9 @@ class Recorder:
             if writer is None:
                 return None
             writer.close()
+            if isinstance(writer, EndpointSender):
+                # Always printed (even with --quiet): a loss must never be silent.
+                print(writer.summary(), file=sys.stderr)
             if self.internal_errors:
                 print(
                     f"causeway-recorder: {self.internal_errors} internal error(s) kept from the program; "
