@@ -174,7 +174,9 @@ class EndpointSender:
                 if pending < self._batch_bytes and not closing:
                     # Let a batch fill for one interval before sending it.
                     time.sleep(self._interval)
-                self._send_with_retries(self._take_batch())
+                batch = self._take_batch()
+                if batch:  # empty when close() gave up meanwhile and emptied the queue
+                    self._send_with_retries(batch)
                 with self._lock:
                     self._inflight = 0
         finally:
