@@ -29,7 +29,7 @@ from .config import RecorderConfig
 from .recorder import RECORDER
 from .session import begin, end, instrument, sampled
 
-__all__ = ["start", "stop", "event", "is_recording", "RecorderConfig"]
+__all__ = ["start", "stop", "event", "shared_read", "shared_write", "record_error", "is_recording", "RecorderConfig"]
 __version__ = "0.1.0"
 
 
@@ -50,11 +50,13 @@ def start(
     default_redactions: bool = True,
     root: Optional[str] = None,
     trace_id: Optional[str] = None,
+    endpoint: Optional[str] = None,
 ) -> Optional[str]:
-    """Start recording to `out`; returns the trace id, or None when this
+    """Start recording to `out` (or to the collector at `endpoint`); returns the trace id, or None when this
     trace was not sampled (then nothing is recorded and no file written)."""
     config = RecorderConfig(
         out=out,
+        endpoint=endpoint,
         include=tuple(include),
         exclude=tuple(exclude),
         service=service or _default_service(),
@@ -79,6 +81,25 @@ def event(name: str, data: Any = None) -> Optional[str]:
     """Record a `custom` event named `name` carrying `data` (redacted like
     any value); returns its id, or None when not recording."""
     return RECORDER.custom(name, data)
+
+
+def shared_read(variable: str, value: Any = None) -> Optional[str]:
+    """Record a read of state shared across services (a database row, a
+    cache key, a file): a `state_read` with `scope: "global"`, so the same
+    `variable` read or written by another recorded service is one variable
+    to the race detector. Returns the event id, or None when not recording."""
+    return RECORDER.shared_access("state_read", variable, value)
+
+
+def shared_write(variable: str, value: Any = None, old_value: Any = None) -> Optional[str]:
+    """Record a write of state shared across services (see `shared_read`)."""
+    return RECORDER.shared_access("state_write", variable, value, old_value)
+
+
+def record_error(error: BaseException) -> Optional[str]:
+    """Record an `error` event for an exception the program handled itself
+    (a server that answers 500 instead of letting it escape)."""
+    return RECORDER.error(error)
 
 
 def is_recording() -> bool:

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record a Causeway v1 trace (JSON Lines) of one run of a Python program.",
     )
     parser.add_argument("--out", "-o", default="causeway-trace.jsonl", help="trace file to write (default: %(default)s)")
+    parser.add_argument("--endpoint", default=os.environ.get("CAUSEWAY_ENDPOINT") or None, metavar="URL", help="send events to a collector (`causeway collect`) at URL instead of writing --out (default: $CAUSEWAY_ENDPOINT)")
     parser.add_argument("--include", action="append", default=[], metavar="PATTERN", help="modules to instrument, e.g. 'shop.*' (repeatable; default: the project's own files under --root)")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="modules ('shop.vendor.*') or paths ('*/generated/*', 'legacy.py') never to instrument (repeatable)")
     parser.add_argument("--service", help="service name in events (default: the script's or module's name)")
@@ -72,6 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     service = args.service or (os.path.splitext(os.path.basename(script))[0] if script else module.rsplit(".", 1)[-1])
     config = RecorderConfig(
         out=args.out,
+        endpoint=args.endpoint,
         include=tuple(args.include),
         exclude=tuple(args.exclude),
         service=service,
@@ -107,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except KeyboardInterrupt:
             pass
         path = end() if recording else None
-    if path and not args.quiet:
+    if path and not args.quiet and not args.endpoint:  # the sender printed its own summary
         print(f"causeway-recorder: trace written to {path}", file=sys.stderr)
     return status
 

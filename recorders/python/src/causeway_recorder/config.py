@@ -82,6 +82,9 @@ class RecorderConfig:
     """
 
     out: str = "causeway-trace.jsonl"
+    #: A collector's base URL (`http://host:port`): events are sent to its
+    #: `POST /v1/events` instead of being written to `out`.
+    endpoint: Optional[str] = None
     include: Tuple[str, ...] = ()
     exclude: Tuple[str, ...] = ()
     service: str = "python"

@@ -38,7 +38,7 @@ _thread_is_alive = threading.Thread.is_alive
 class ExecLine:
     """One sequential line of execution and what the recorder tracks for it."""
 
-    __slots__ = ("name", "stack", "base_parent", "busy", "spawned", "spawn_count", "ident", "clock", "pending_clock", "handle", "head", "__weakref__")
+    __slots__ = ("name", "stack", "base_parent", "busy", "spawned", "spawn_count", "ident", "clock", "pending_clock", "handle", "head", "trace", "__weakref__")
 
     def __init__(self, name: str, base_parent: Optional[str] = None):
         self.name = name
@@ -65,6 +65,9 @@ class ExecLine:
         self.handle: Optional[Callable[[], Any]] = None
         #: (service, JSON text of the metadata fields every event of the line starts with)
         self.head: Optional[tuple] = None
+        #: The trace the line's events belong to, when not the recording's:
+        #: a server's request lane carries its caller's trace id.
+        self.trace: Optional[str] = None
 
     def finished(self) -> bool:
         handle = self.handle() if self.handle is not None else None

@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 import types
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Union
 
 from . import ids
 from .clocks import VectorClocks
@@ -38,6 +38,7 @@ from .jsontext import dumps, fields_text, quote
 from .lines import NAMES, ExecLine, current_line, forget_thread_state
 from .objects import CONTAINER_TYPES, ObjectRegistry
 from .values import SIMPLE_TYPES, ValueEncoder, error_marker, type_name
+from .sender import EndpointSender
 from .writer import TraceWriter
 
 _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -149,7 +150,7 @@ class Recorder:
         self._extra_text = ""
         self.objects = ObjectRegistry()
         self.encoder = ValueEncoder(self.objects, None)
-        self._writer: Optional[TraceWriter] = None
+        self._writer: Optional[Union[TraceWriter, EndpointSender]] = None
         self._clocks: Optional[VectorClocks] = None
         self._lock = _thread.allocate_lock()
         self._attr_kinds: Dict[tuple, int] = {}
@@ -187,7 +188,7 @@ class Recorder:
             NAMES.reset()
             forget_thread_state()
             self.internal_errors = 0
-            self._writer = TraceWriter(out or config.out)
+            self._writer = EndpointSender(config.endpoint) if config.endpoint and not out else TraceWriter(out or config.out)
             self.active = True
         return self.trace_id
 
@@ -205,6 +206,9 @@ class Recorder:
             if writer is None:
                 return None
             writer.close()
+            if isinstance(writer, EndpointSender):
+                # Always printed (even with --quiet): a loss must never be silent.
+                print(writer.summary(), file=sys.stderr)
             if self.internal_errors:
                 print(
                     f"causeway-recorder: {self.internal_errors} internal error(s) kept from the program; "
@@ -269,6 +273,7 @@ class Recorder:
         if event_id is None:
             event_id = ids.new_event_id()
         parent_text = "null" if parent is None else quote(parent)
+        trace_text = self._trace_text if line.trace is None else quote(line.trace)
         with self._lock:
             writer = self._writer
             if not self.active or writer is None:
@@ -282,7 +287,7 @@ class Recorder:
                     clocks.spawned(line, peer)
                 clock_text = ',"causality_vector":' + dumps(pairs)
             writer.add(
-                f'{{"id":"{event_id}","trace_id":{self._trace_text},"parent_id":{parent_text},'
+                f'{{"id":"{event_id}","trace_id":{trace_text},"parent_id":{parent_text},'
                 f'"timestamp":"{ids.timestamp()}","kind":"{kind}",'
                 f'"metadata":{{{head[1]}{fields}{self._extra_text}}}{clock_text}}}'
             )
@@ -752,6 +757,9 @@ class Recorder:
         fields.update(user_location(depth + 1))
         event = self.emit("async_spawn", line, fields, line.parent(), peer=child)
         child.base_parent = event
+        # What a request's handler starts belongs to that request's trace.
+        if child.trace is None:
+            child.trace = line.trace
         line.note_spawn(child)
         return event
 
@@ -811,6 +819,19 @@ class Recorder:
         own = [f for f in frames if not f["file"].startswith("/") or f["file"].startswith(root)]
         own = [f for f in own if "site-packages" not in f["file"]]
         return (own or frames)[:50]
+
+    @_guarded
+    def shared_access(self, kind: str, variable: str, value: Any, old: Any = None, depth: int = 2) -> Optional[str]:
+        """A `state_read`/`state_write` of a variable named across services
+        (`scope: "global"`: the name alone identifies it, not (service, name))."""
+        line = self._usable_line()
+        if line is None:
+            return None
+        fields = {"variable": variable, "scope": "global", "value": self._encode(line, variable, value)}
+        if kind == "state_write":
+            fields["old_value"] = self._encode(line, variable, old)
+        fields.update(user_location(depth + 1))
+        return self.emit(kind, line, fields, line.parent())
 
     @_guarded
     def custom(self, name: str, data: Any, depth: int = 2) -> Optional[str]:
