@@ -120,6 +120,18 @@ fn event(id: &str, service: &str, variable: &str, line: u32) -> String {
     .to_string()
 }
 
+/// `causeway analyze DIR --format json`: the report, the exit code, and
+/// stderr.
+fn analyze_dir(dir: &Path) -> (serde_json::Value, Option<i32>, String) {
+    let analyzed = Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["analyze", dir.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&analyzed.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&analyzed.stderr).into_owned();
+    (report, analyzed.status.code(), stderr)
+}
+
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const NDJSON: (&str, &str) = ("Content-Type", "application/x-ndjson");
 
@@ -228,18 +240,10 @@ fn events_in_every_form_are_written_and_bad_ones_named() {
     );
 
     // One recording: the global row written by two services races.
-    let analyzed = Command::new(env!("CARGO_BIN_EXE_causeway"))
-        .args(["analyze", out.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&analyzed.stdout).unwrap();
+    let (report, code, _) = analyze_dir(&out);
     assert_eq!(report["summary"]["events"], 5, "{report}");
     assert_eq!(report["summary"]["bad_lines"], 0);
-    assert_eq!(
-        analyzed.status.code(),
-        Some(1),
-        "the shared row races across services"
-    );
+    assert_eq!(code, Some(1), "the shared row races across services");
 }
 
 #[test]
@@ -287,17 +291,8 @@ fn a_killed_collector_leaves_files_analyze_reads() {
     std::thread::sleep(Duration::from_millis(200));
     collector.child.kill().unwrap();
     collector.child.wait().unwrap();
-    let analyzed = Command::new(env!("CARGO_BIN_EXE_causeway"))
-        .args(["analyze", out.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&analyzed.stdout).unwrap();
-    assert_eq!(
-        report["summary"]["events"],
-        1000,
-        "{}",
-        String::from_utf8_lossy(&analyzed.stderr)
-    );
+    let (report, _, stderr) = analyze_dir(&out);
+    assert_eq!(report["summary"]["events"], 1000, "{stderr}");
 }
 
 /// One OTLP/JSON export request: one service's spans.
@@ -386,11 +381,7 @@ fn otlp_spans_from_two_services_are_one_trace() {
     assert_eq!(answer["accepted"], 0);
     assert_eq!(collector.stop(), 0);
 
-    let analyzed = Command::new(env!("CARGO_BIN_EXE_causeway"))
-        .args(["analyze", out.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&analyzed.stdout).unwrap();
+    let (report, _, _) = analyze_dir(&out);
     assert_eq!(report["summary"]["traces"], 1, "{report}");
     assert_eq!(report["summary"]["bad_lines"], 0, "{report}");
     let error = &report["errors"][0];

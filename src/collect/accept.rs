@@ -107,24 +107,25 @@ pub fn accept(body: &[u8]) -> Result<Batch, BodyError> {
 pub fn accept_otlp(body: &[u8]) -> Batch {
     let imported = import(Foreign::Otlp, body, "otlp", &ImportOptions::default());
     let mut batch = Batch::default();
-    for note in imported.notes {
-        let line = usize::try_from(note.line).unwrap_or(usize::MAX);
-        match note.severity {
-            Severity::Error => batch.rejected.push(LineNote {
-                line,
-                reason: note.message,
-            }),
-            _ => batch.warnings.push(LineNote {
-                line,
-                reason: note.message,
-            }),
-        }
+    for note in &imported.notes {
+        let list = match note.severity {
+            Severity::Error => &mut batch.rejected,
+            _ => &mut batch.warnings,
+        };
+        list.push(LineNote {
+            line: usize::try_from(note.line).unwrap_or(usize::MAX),
+            reason: note.message.clone(),
+        });
     }
-    let mut text = Vec::with_capacity(256);
-    for event in &imported.events {
-        text.clear();
-        event.write_line(&mut text);
-        let line = text.strip_suffix(b"\n").unwrap_or(&text);
+    // The events as `analyze` reads an import: v1 lines, checked one by one.
+    let (text, offsets) = imported.to_jsonl();
+    let ends = offsets
+        .iter()
+        .skip(1)
+        .map(|&o| o as usize)
+        .chain([text.len()]);
+    for ((event, &start), end) in imported.events.iter().zip(&offsets).zip(ends) {
+        let line = &text[start as usize..end - 1];
         check(line, event.line as usize, &mut batch);
     }
     batch

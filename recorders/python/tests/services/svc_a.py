@@ -1,17 +1,8 @@
 """Service A: a client that places one order with service B."""
 
 import sys
-import urllib.error
-import urllib.request
 
-
-def place_order(b_port: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{b_port}/order?sku=sku-1") as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
+from serving import get_status
 
 if __name__ == "__main__":
-    print("A got", place_order(int(sys.argv[1])), flush=True)
+    print("A got", get_status(f"http://127.0.0.1:{int(sys.argv[1])}/order?sku=sku-1"), flush=True)

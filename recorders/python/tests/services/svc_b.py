@@ -2,26 +2,20 @@
 thread while it updates the shared stock row itself, unsynchronized with
 C's own update of that row (the race the end-to-end test expects)."""
 
-import http.server
 import sys
 import threading
-import urllib.error
-import urllib.request
 
 import causeway_recorder
+from serving import QuietHandler, get_status, serve_one
 
 C_PORT = int(sys.argv[1])
 
 
 def charge(result: list) -> None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{C_PORT}/charge?sku=sku-1") as response:
-            result.append(response.status)
-    except urllib.error.HTTPError as error:
-        result.append(error.code)
+    result.append(get_status(f"http://127.0.0.1:{C_PORT}/charge?sku=sku-1"))
 
 
-class Orders(http.server.BaseHTTPRequestHandler):
+class Orders(QuietHandler):
     def do_GET(self) -> None:
         result: list = []
         worker = threading.Thread(target=charge, args=(result,))
@@ -33,12 +27,6 @@ class Orders(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 if __name__ == "__main__":
-    server = http.server.HTTPServer(("127.0.0.1", 0), Orders)
-    print(server.server_address[1], flush=True)
-    server.handle_request()  # one order, then exit (and flush the recording)
-    server.server_close()
+    serve_one(Orders)  # one order, then exit (and flush the recording)

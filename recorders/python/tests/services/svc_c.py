@@ -1,9 +1,8 @@
 """Service C: serves one charge; updates the shared stock row, then fails
 (records the error and answers 500)."""
 
-import http.server
-
 import causeway_recorder
+from serving import QuietHandler, serve_one
 
 
 class PaymentDeclined(Exception):
@@ -15,7 +14,7 @@ def charge_card(sku: str) -> None:
     raise PaymentDeclined(f"card declined for {sku}")
 
 
-class Payments(http.server.BaseHTTPRequestHandler):
+class Payments(QuietHandler):
     def do_GET(self) -> None:
         try:
             charge_card("sku-1")
@@ -26,12 +25,6 @@ class Payments(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 if __name__ == "__main__":
-    server = http.server.HTTPServer(("127.0.0.1", 0), Payments)
-    print(server.server_address[1], flush=True)
-    server.handle_request()
-    server.server_close()
+    serve_one(Payments)
