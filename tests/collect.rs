@@ -442,6 +442,72 @@ fn slow_clients_are_cut_off_and_others_go_on() {
 }
 
 #[test]
+fn bodies_being_read_count_against_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let collector = Collector::start(&out, &["--max-memory", "1K"]);
+    // A client that has declared 800 bytes and sent part of them holds
+    // that much of the collector's memory while the rest is on its way.
+    let first = event("m1", "orders", "row", 1);
+    let padded = format!("{first}\n{}", " ".repeat(800 - first.len() - 1));
+    let mut slow = TcpStream::connect(collector.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    slow.write_all(
+        format!(
+            "POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
+            padded.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    slow.write_all(&padded.as_bytes()[..100]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // 800 held + 300 more is past 1K: refused before its body is kept.
+    let second = event("m2", "orders", "row", 2);
+    let body = format!("{second}\n{}", " ".repeat(300 - second.len() - 1));
+    let mut refused = TcpStream::connect(collector.addr).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    refused
+        .write_all(
+            format!(
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = refused.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+
+    // The slow body finishes and is kept; the refused one, sent again, too.
+    slow.write_all(&padded.as_bytes()[100..]).unwrap();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    let (status, answer) = collector.post(&[NDJSON], body.as_bytes());
+    assert_eq!((status, &answer["accepted"]), (200, &serde_json::json!(1)));
+    let (_, metrics) = collector.request("GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("causeway_collect_requests_refused_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("causeway_collect_inflight_bytes 0\n"),
+        "{metrics}"
+    );
+    assert_eq!(collector.stop(), 0);
+    let (report, _, _) = analyze_dir(&out);
+    assert_eq!(report["summary"]["events"], 2, "each event written once");
+}
+
+#[test]
 fn tls_serves_https_and_allows_an_open_address() {
     use tokio_rustls::rustls;
     let dir = tempfile::tempdir().unwrap();

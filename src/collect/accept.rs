@@ -45,6 +45,14 @@ pub struct Accepted {
     pub line: Vec<u8>,
 }
 
+impl Accepted {
+    /// The memory this event holds while it waits for the writer (its
+    /// buffers and itself), which `--max-memory` bounds.
+    pub fn held_bytes(&self) -> u64 {
+        (self.line.capacity() + self.service.capacity() + std::mem::size_of::<Accepted>()) as u64
+    }
+}
+
 /// What a body held.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Batch {

@@ -6,9 +6,10 @@
 //! The HTTP side is axum on tokio ([`server`]); each body is decoded and
 //! checked off the async workers ([`accept`]); accepted batches go through
 //! a bounded channel to one writer thread ([`writer`]). Memory is bounded:
-//! past `max_memory` bytes waiting to be written, or a full channel,
-//! requests are answered 503 with `Retry-After`, and every event that was
-//! acknowledged is written.
+//! past `max_memory` bytes held (bodies being read or checked, and accepted
+//! events waiting to be written), or a full channel, requests are answered
+//! 503 with `Retry-After`, and every event that was acknowledged is
+//! written.
 
 pub mod accept;
 mod listen;
@@ -60,12 +61,14 @@ pub struct Metrics {
     pub bytes_received: AtomicU64,
     pub queued_bytes: AtomicU64,
     pub queued_batches: AtomicU64,
+    /// Bytes of request bodies being read or checked.
+    pub inflight_bytes: AtomicU64,
 }
 
 impl Metrics {
     /// The Prometheus text exposition format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 9] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 10] = [
             (
                 "causeway_collect_requests_total",
                 "counter",
@@ -119,6 +122,12 @@ impl Metrics {
                 "gauge",
                 "batches waiting for the writer",
                 &self.queued_batches,
+            ),
+            (
+                "causeway_collect_inflight_bytes",
+                "gauge",
+                "bytes of request bodies being read or checked",
+                &self.inflight_bytes,
             ),
         ];
         let mut text = String::new();

@@ -13,7 +13,7 @@
 //! `/v1/traces` answers as OTLP/HTTP does instead: 200 with a
 //! `partialSuccess` when some spans were kept, 400 when none could be.
 
-use super::accept::{self, BodyError};
+use super::accept::{self, Accepted, BodyError};
 use super::{Metrics, Settings, writer};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -182,6 +183,44 @@ fn busy(metrics: &Metrics) -> Response {
     response
 }
 
+/// A request body's bytes, counted in `inflight_bytes` while it lives.
+struct Held<'a> {
+    metrics: &'a Metrics,
+    bytes: u64,
+}
+
+impl<'a> Held<'a> {
+    fn take(metrics: &'a Metrics, bytes: u64) -> Self {
+        metrics.inflight_bytes.fetch_add(bytes, Ordering::Relaxed);
+        Held { metrics, bytes }
+    }
+
+    fn resize(&mut self, bytes: u64) {
+        let inflight = &self.metrics.inflight_bytes;
+        inflight.fetch_add(bytes, Ordering::Relaxed);
+        inflight.fetch_sub(self.bytes, Ordering::Relaxed);
+        self.bytes = bytes;
+    }
+
+    /// Whether the memory held, this body's and everyone else's, is past
+    /// `limit`. A body alone is never over: one larger than the limit is
+    /// taken when nothing else is held (the body cap still applies), so
+    /// that a client sending it again is eventually served.
+    fn over(&self, limit: u64) -> bool {
+        let total = self.metrics.inflight_bytes.load(Ordering::Relaxed)
+            + self.metrics.queued_bytes.load(Ordering::Relaxed);
+        total > limit && total > self.bytes
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.metrics
+            .inflight_bytes
+            .fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
 /// What a body posted to a route is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
@@ -229,6 +268,27 @@ async fn read_body(body: Body, read_timeout: Duration) -> Result<Bytes, Response
     }
 }
 
+/// Reads a refused body to its end without keeping it, so that the
+/// client's connection stays usable: an unread body would make hyper close
+/// the connection while the client may still be writing, and the client
+/// would see a reset instead of the 503. At most the read timeout and the
+/// body size cap, and one frame in memory at a time.
+async fn discard_body(mut body: Body, read_timeout: Duration) {
+    let drain = async {
+        let mut left = MAX_BODY_BYTES as u64;
+        while left > 0 {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    let size = frame.data_ref().map_or(0, |data| data.len() as u64);
+                    left = left.saturating_sub(size);
+                }
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(read_timeout, drain).await;
+}
+
 /// Why a content type is refused on a route, if it is.
 fn unsupported_type(route: Route, headers: &HeaderMap) -> Option<String> {
     let kind = headers.get(header::CONTENT_TYPE)?;
@@ -274,14 +334,28 @@ async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Body)
     if let Some(message) = unsupported_type(route, headers) {
         return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
+    // The body's memory counts from before it is read (by its declared
+    // length) until it is checked, so many clients sending at once cannot
+    // hold more than `max_memory` between them.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(0);
+    let mut held = Held::take(metrics, declared);
+    if held.over(shared.max_memory) {
+        drop(held);
+        discard_body(body, shared.read_timeout).await;
+        return busy(metrics);
+    }
     let body = match read_body(body, shared.read_timeout).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
+    held.resize(body.len() as u64);
     metrics
         .bytes_received
         .fetch_add(body.len() as u64, Ordering::Relaxed);
-    if metrics.queued_bytes.load(Ordering::Relaxed) + body.len() as u64 > shared.max_memory {
+    if held.over(shared.max_memory) {
         return busy(metrics);
     }
     let encoding = headers
@@ -316,8 +390,9 @@ async fn receive(route: Route, shared: &Shared, headers: &HeaderMap, body: Body)
         .events_received
         .fetch_add(accepted + rejected, Ordering::Relaxed);
     if accepted > 0 {
-        let bytes: u64 = batch.accepted.iter().map(|a| a.line.len() as u64 + 1).sum();
-        if metrics.queued_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > shared.max_memory {
+        let bytes: u64 = batch.accepted.iter().map(Accepted::held_bytes).sum();
+        let before = metrics.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if before > 0 && before + bytes > shared.max_memory {
             metrics.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             return busy(metrics);
         }

@@ -36,7 +36,7 @@ pub(super) fn run(
 ) -> io::Result<()> {
     let mut files: HashMap<String, Open> = HashMap::new();
     while let Ok(batch) = batches.recv() {
-        let bytes: u64 = batch.iter().map(|a| a.line.len() as u64 + 1).sum();
+        let bytes: u64 = batch.iter().map(Accepted::held_bytes).sum();
         let count = batch.len() as u64;
         for event in batch {
             let name = file_stem(&event.service);

@@ -22,6 +22,9 @@ Record a Causeway v1 trace (JSON Lines) of one run of a Node.js program.
 
 options:
   --out, -o PATH      trace file to write (default: causeway-trace.jsonl)
+  --endpoint URL      send the events to a collector (\`causeway collect\`) at URL
+                      instead of writing --out (default: $CAUSEWAY_ENDPOINT;
+                      its token, if it has one, from $CAUSEWAY_TOKEN)
   --include GLOB      files to instrument, relative to --root, or a package name
                       in node_modules (repeatable; default: the project's own
                       files, node_modules excluded)
@@ -43,7 +46,7 @@ function fail(message) {
 
 /** Options before `--`, and the command after it. */
 function parse(argv) {
-  const options = { out: 'causeway-trace.jsonl', include: [], exclude: [], redact: [], service: null, root: process.cwd(), quiet: false, defaultRedactions: true };
+  const options = { out: 'causeway-trace.jsonl', endpoint: process.env.CAUSEWAY_ENDPOINT || null, include: [], exclude: [], redact: [], service: null, root: process.cwd(), quiet: false, defaultRedactions: true };
   const split = argv.indexOf('--');
   const own = split === -1 ? argv : argv.slice(0, split);
   const command = split === -1 ? [] : argv.slice(split + 1);
@@ -60,6 +63,9 @@ function parse(argv) {
       case '--out':
       case '-o':
         options.out = value();
+        break;
+      case '--endpoint':
+        options.endpoint = value();
         break;
       case '--include':
         options.include.push(value());
@@ -139,6 +145,7 @@ function main() {
   env.CAUSEWAY_EXCLUDE = JSON.stringify(options.exclude);
   env.CAUSEWAY_REDACT = JSON.stringify(options.redact);
   if (!options.defaultRedactions) env.CAUSEWAY_NO_DEFAULT_REDACTIONS = '1';
+  if (options.endpoint) env.CAUSEWAY_ENDPOINT = options.endpoint;
   let program = command[0];
   let args = command.slice(1);
   if (isNode(program)) {
@@ -154,7 +161,7 @@ function main() {
     if (options.service) env.CAUSEWAY_SERVICE = options.service;
     // Every Node process the command starts records: the first takes --out,
     // the others write OUT.PID.jsonl beside it; a trace of an earlier run goes.
-    fs.rmSync(out, { force: true });
+    if (!options.endpoint) fs.rmSync(out, { force: true });
     env.CAUSEWAY_OUT_EXCLUSIVE = '1';
     if (!env.CAUSEWAY_TRACE_ID) env.CAUSEWAY_TRACE_ID = require('../src/ids').newTraceId();
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? env.NODE_OPTIONS + ' ' : ''}--import=${register}`;
@@ -167,7 +174,8 @@ function main() {
     process.exit(127);
   });
   child.on('exit', (code, signal) => {
-    if (!options.quiet) process.stderr.write(`causeway-record: trace written to ${out}\n`);
+    // With --endpoint each process printed what it sent.
+    if (!options.quiet && !options.endpoint) process.stderr.write(`causeway-record: trace written to ${out}\n`);
     if (signal) {
       process.removeAllListeners(signal);
       process.kill(process.pid, signal);

@@ -13,6 +13,9 @@
  *   CAUSEWAY_NO_DEFAULT_REDACTIONS=1   do not redact password/token/... names
  *   CAUSEWAY_TRACE_ID   the trace id (default: a new one per process)
  *   CAUSEWAY_ENTRY      the program's script, always instrumented
+ *   CAUSEWAY_ENDPOINT   send events to a collector (`causeway collect`) at
+ *                       this URL instead of writing CAUSEWAY_OUT
+ *   CAUSEWAY_TOKEN      the collector's token (`Authorization: Bearer`)
  */
 const path = require('node:path');
 
@@ -51,6 +54,8 @@ function fromEnv(env = process.env) {
     service,
     traceId: env.CAUSEWAY_TRACE_ID || undefined,
     entry: entry ? path.resolve(entry) : null,
+    endpoint: env.CAUSEWAY_ENDPOINT || undefined,
+    token: env.CAUSEWAY_TOKEN || undefined,
   };
 }
 

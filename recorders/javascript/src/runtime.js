@@ -22,6 +22,7 @@ const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 const ids = require('./ids');
 const { TraceWriter } = require('./writer');
+const { EndpointSender } = require('./sender');
 const { ValueEncoder, compileRedaction, DEFAULT_REDACT_PATTERNS } = require('./values');
 const { ObjectRegistry } = require('./objects');
 const lanes = require('./lanes');
@@ -106,7 +107,9 @@ class Recorder {
 
   /**
    * Starts writing a trace. `config`: {out, root, service, traceId,
-   * redact: [regex...], defaultRedactions, extra: {...}}. Returns the trace id.
+   * redact: [regex...], defaultRedactions, extra: {...}}, and `endpoint`
+   * (with `token`) to send it to a collector instead of writing `out`.
+   * Returns the trace id.
    */
   start(config) {
     if (this.writer !== null) this.stop();
@@ -122,9 +125,12 @@ class Recorder {
     lanes.resetLanes();
     this.session += 1;
     try {
-      this.writer = new TraceWriter(path.resolve(config.out), config.flushBytes, config.exclusive === true);
+      this.writer = config.endpoint
+        ? new EndpointSender(config.endpoint, { token: config.token })
+        : new TraceWriter(path.resolve(config.out), config.flushBytes, config.exclusive === true);
     } catch (error) {
-      throw Object.assign(new Error(`cannot write the trace ${config.out}: ${error.message}`), { code: error.code });
+      const where = config.endpoint ? `send the trace to ${config.endpoint}` : `write the trace ${config.out}`;
+      throw Object.assign(new Error(`cannot ${where}: ${error.message}`), { code: error.code });
     }
     this.active = true;
     return this.traceId;
@@ -137,6 +143,8 @@ class Recorder {
     this.writer = null;
     if (writer === null) return null;
     writer.close();
+    // Always printed: a loss must never be silent.
+    if (writer instanceof EndpointSender) process.stderr.write(`${writer.summary()}\n`);
     return writer.path;
   }
 

@@ -128,6 +128,38 @@ def test_queue_cap_overflow_is_counted_as_lost(collector):
     assert "7 lost (queue full)" in sender.summary()
 
 
-def test_only_http_urls_are_accepted():
-    with pytest.raises(ValueError):
-        EndpointSender("https://collector.example")
+def test_only_http_and_https_urls_are_accepted():
+    for url in ("ftp://collector.example", "collector.example:4318", "http://"):
+        with pytest.raises(ValueError):
+            EndpointSender(url)
+
+
+def test_https_endpoint_speaks_tls(collector):
+    # The fake collector speaks plain HTTP: a sender that really starts a
+    # TLS handshake fails it, and counts the events as lost with that reason.
+    url = collector.url.replace("http://", "https://")
+    sender = EndpointSender(url, interval=0.05, close_timeout=1.0)
+    for line in _events(2):
+        sender.add(line)
+    sender.close()
+    assert collector.lines == []
+    assert sender.written == 0
+    (reason,) = sender.lost
+    assert "cannot reach the collector" in reason and "SSL" in reason.upper()
+
+
+def test_token_is_sent_as_bearer(collector):
+    seen = []
+    handler = collector.server.RequestHandlerClass
+    original = handler.do_POST
+
+    def recording(self):
+        seen.append(self.headers.get("Authorization"))
+        original(self)
+
+    handler.do_POST = recording
+    sender = EndpointSender(collector.url, interval=0.05, token="s3cret")
+    sender.add(_events(1)[0])
+    sender.close()
+    assert seen == ["Bearer s3cret"]
+    assert sender.written == 1

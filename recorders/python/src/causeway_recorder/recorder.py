@@ -188,7 +188,7 @@ class Recorder:
             NAMES.reset()
             forget_thread_state()
             self.internal_errors = 0
-            self._writer = EndpointSender(config.endpoint) if config.endpoint and not out else TraceWriter(out or config.out)
+            self._writer = EndpointSender(config.endpoint, token=os.environ.get("CAUSEWAY_TOKEN") or None) if config.endpoint and not out else TraceWriter(out or config.out)
             self.active = True
         return self.trace_id
 

@@ -17,8 +17,12 @@
 
 `summary()` is the one line printed at exit, so no loss is ever silent.
 
+`http://` and `https://` endpoints are accepted (the system's certificate
+store checks an https collector); a `token` (`CAUSEWAY_TOKEN`) is sent as
+`Authorization: Bearer`.
+
 The recorder patches `http.client` to record the program's requests; the
-sender must not record its own, so it talks through a connection class
+sender must not record its own, so it talks through connection classes
 built from the unpatched methods, from a thread started with `_thread`
 (a `threading.Thread` start would be recorded as a spawn).
 """
@@ -46,6 +50,16 @@ class _UnrecordedConnection(http.client.HTTPConnection):
     getresponse = _Connection.getresponse
 
 
+class _UnrecordedTLSConnection(http.client.HTTPSConnection):
+    """The same for an https:// collector: TLS from HTTPSConnection, the
+    request methods unpatched."""
+
+    putrequest = _Connection.putrequest
+    putheader = _Connection.putheader
+    endheaders = _Connection.endheaders
+    getresponse = _Connection.getresponse
+
+
 class _Retry(Exception):
     """A batch to send again: `delay` seconds at least, `reason` for the summary."""
 
@@ -66,13 +80,18 @@ class EndpointSender:
         max_queued_bytes: int = 64 * 1024 * 1024,
         close_timeout: float = 5.0,
         request_timeout: float = 5.0,
+        token: Optional[str] = None,
     ):
         parsed = urllib.parse.urlsplit(endpoint)
-        if parsed.scheme != "http" or not parsed.hostname:
-            raise ValueError(f"endpoint must be an http:// URL, not {endpoint!r}")
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"endpoint must be an http:// or https:// URL, not {endpoint!r}")
         self.path = endpoint
         self._host = parsed.hostname
-        self._port = parsed.port or 80
+        self._tls = parsed.scheme == "https"
+        self._port = parsed.port or (443 if self._tls else 80)
+        self._headers = {"Content-Type": "application/x-ndjson"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._target = parsed.path.rstrip("/") + "/v1/events"
         self._batch_bytes = batch_bytes
         self._interval = interval
@@ -198,9 +217,10 @@ class EndpointSender:
 
     def _send(self, batch: List[str]) -> None:
         body = ("\n".join(batch) + "\n").encode("utf-8")
-        connection = _UnrecordedConnection(self._host, self._port, timeout=self._request_timeout)
+        kind = _UnrecordedTLSConnection if self._tls else _UnrecordedConnection
+        connection = kind(self._host, self._port, timeout=self._request_timeout)
         try:
-            connection.request("POST", self._target, body, {"Content-Type": "application/x-ndjson"})
+            connection.request("POST", self._target, body, self._headers)
             response = connection.getresponse()
             status, answer = response.status, response.read()
             retry_after = response.getheader("Retry-After")
