@@ -42,6 +42,15 @@ impl Collector {
         Collector { child, addr }
     }
 
+    /// A raw connection whose reads give up after `seconds`.
+    fn connect(&self, seconds: u64) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(seconds)))
+            .unwrap();
+        stream
+    }
+
     /// Sends one request and returns (status, body).
     fn request(
         &self,
@@ -50,10 +59,7 @@ impl Collector {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
+        let mut stream = self.connect(20);
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
             self.addr,
@@ -405,17 +411,12 @@ fn slow_clients_are_cut_off_and_others_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let collector = Collector::start(&dir.path().join("out"), &["--read-timeout", "1"]);
     // Headers trickled and never finished: the connection is closed.
-    let mut headers = TcpStream::connect(collector.addr).unwrap();
-    headers
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let mut headers = collector.connect(10);
     headers
         .write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     // A body that stops halfway: 408.
-    let mut body = TcpStream::connect(collector.addr).unwrap();
-    body.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let mut body = collector.connect(10);
     body.write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"id\"")
         .unwrap();
     let started = std::time::Instant::now();
@@ -450,9 +451,7 @@ fn bodies_being_read_count_against_the_memory_limit() {
     // that much of the collector's memory while the rest is on its way.
     let first = event("m1", "orders", "row", 1);
     let padded = format!("{first}\n{}", " ".repeat(800 - first.len() - 1));
-    let mut slow = TcpStream::connect(collector.addr).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    let mut slow = collector.connect(20);
     slow.write_all(
         format!(
             "POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
@@ -467,10 +466,7 @@ fn bodies_being_read_count_against_the_memory_limit() {
     // 800 held + 300 more is past 1K: refused before its body is kept.
     let second = event("m2", "orders", "row", 2);
     let body = format!("{second}\n{}", " ".repeat(300 - second.len() - 1));
-    let mut refused = TcpStream::connect(collector.addr).unwrap();
-    refused
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    let mut refused = collector.connect(20);
     refused
         .write_all(
             format!(
@@ -536,8 +532,7 @@ fn tls_serves_https_and_allows_an_open_address() {
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
-    let tcp = TcpStream::connect(collector.addr).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let tcp = collector.connect(20);
     let mut tls = rustls::StreamOwned::new(connection, tcp);
     let body = event("t1", "orders", "row", 1);
     write!(
@@ -552,10 +547,7 @@ fn tls_serves_https_and_allows_an_open_address() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
     // Plain HTTP to the TLS port gets no HTTP answer.
-    let mut plain = TcpStream::connect(collector.addr).unwrap();
-    plain
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    let mut plain = collector.connect(20);
     plain
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();

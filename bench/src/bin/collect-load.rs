@@ -137,7 +137,6 @@ async fn run_client(
     let mut sender = connect(addr).await?;
     let start = tokio::time::Instant::now();
     let mut sequence = 0u64;
-    let mut body = String::new();
     for round in 0u32.. {
         if let Some(interval) = interval {
             tokio::time::sleep_until(start + interval * round).await;
@@ -145,7 +144,7 @@ async fn run_client(
         if Instant::now() >= deadline {
             break;
         }
-        body.clear();
+        let mut body = String::with_capacity(batch as usize * 224);
         for _ in 0..batch {
             write_event(&mut body, client, sequence, service);
             sequence += 1;
@@ -153,7 +152,7 @@ async fn run_client(
         let request = Request::post("/v1/events")
             .header("host", addr.to_string())
             .header("content-type", "application/x-ndjson")
-            .body(Full::new(Bytes::from(body.clone())))
+            .body(Full::new(Bytes::from(std::mem::take(&mut body))))
             .map_err(|e| e.to_string())?;
         counts.requests.fetch_add(1, Ordering::Relaxed);
         counts.sent.fetch_add(batch, Ordering::Relaxed);

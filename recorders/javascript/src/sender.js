@@ -60,7 +60,6 @@ class EndpointSender {
     this.closeTimeoutMs = options.closeTimeoutMs || 5000;
     this.pending = [];
     this.pendingBytes = 0;
-    this.pendingCount = 0;
     this.lost = new Map();
     this.result = null;
     this.closed = false;
@@ -102,18 +101,16 @@ class EndpointSender {
     this.written += 1;
     this.pending.push(line);
     this.pendingBytes += size;
-    this.pendingCount += 1;
     if (this.pendingBytes >= this.batchBytes) this.flush();
   }
 
   /** Hands the gathered lines to the sending thread. */
   flush() {
-    if (this.pendingCount === 0 || this.workerFailure !== null) return;
+    if (this.pending.length === 0 || this.workerFailure !== null) return;
     Atomics.add(this.state, 2, this.pendingBytes);
-    this.worker.postMessage({ body: `${this.pending.join('\n')}\n`, count: this.pendingCount, bytes: this.pendingBytes });
+    this.worker.postMessage({ body: `${this.pending.join('\n')}\n`, count: this.pending.length, bytes: this.pendingBytes });
     this.pending = [];
     this.pendingBytes = 0;
-    this.pendingCount = 0;
   }
 
   /** Sends what is left (for at most closeTimeoutMs) and reads the worker's counts. */
@@ -122,7 +119,7 @@ class EndpointSender {
     clearIntervalUnrecorded(this.timer);
     this.flush();
     this.closed = true;
-    const unsent = this.pendingCount;
+    const unsent = this.pending.length;
     if (this.workerFailure === null) {
       this.worker.postMessage({ close: true, timeoutMs: this.closeTimeoutMs });
       // The worker gives up by itself at the timeout; the margin covers a

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { CLI, causewayBin, record, readEvents, analyze, tempDir } = require('./support/helpers');
+const { CLI, causewayBin, record, readEvents, analyze, tempDir, waitFor } = require('./support/helpers');
 const { checkEvents } = require('./support/schema');
 
 const PROGRAMS = path.join(__dirname, 'programs');
@@ -40,15 +40,6 @@ function startCollector(out, extra = []) {
     });
     child.on('error', reject);
   });
-}
-
-async function waitFor(file, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').length > 0) return fs.readFileSync(file, 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${file} did not appear`);
 }
 
 /** Every event the collector wrote, by service. */

@@ -6,22 +6,12 @@
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { CLI, record, readEvents, analyze, tempDir } = require('./support/helpers');
+const { CLI, record, readEvents, analyze, tempDir, waitFor } = require('./support/helpers');
 const { checkEvents } = require('./support/schema');
 
 const PROGRAMS = path.join(__dirname, 'programs');
-
-async function waitFor(file, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').length > 0) return fs.readFileSync(file, 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${file} did not appear`);
-}
 
 test('a server and a client in two processes: one trace, the handler below the request', async () => {
   const dir = tempDir();

@@ -71,8 +71,18 @@ function raceGroups(report) {
   return report.races.map((race) => `${race.variable}|${[...race.locations].sort().join('|')}`).sort();
 }
 
+/** Waits up to `ms` for `file` to exist with content, and returns it. */
+async function waitFor(file, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').length > 0) return fs.readFileSync(file, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${file} did not appear`);
+}
+
 function tempDir(prefix = 'causeway-js-') {
   return fs.mkdtempSync(path.join(require('node:os').tmpdir(), prefix));
 }
 
-module.exports = { PACKAGE, CLI, causewayBin, record, readEvents, analyze, markers, raceGroups, tempDir };
+module.exports = { PACKAGE, CLI, causewayBin, record, readEvents, analyze, markers, raceGroups, tempDir, waitFor };

@@ -39,10 +39,10 @@ from typing import Dict, List, Optional, Tuple
 _Connection = http.client.HTTPConnection
 
 
-class _UnrecordedConnection(http.client.HTTPConnection):
-    """An HTTPConnection whose requests the http patch never sees: its
-    methods are taken when this module is imported, by recorder.py, before
-    any patch is installed."""
+class _Unrecorded:
+    """Request methods the http patch never sees: taken when this module is
+    imported, by recorder.py, before any patch is installed. Listed first
+    among a connection class's bases, they win over the patched ones."""
 
     putrequest = _Connection.putrequest
     putheader = _Connection.putheader
@@ -50,14 +50,12 @@ class _UnrecordedConnection(http.client.HTTPConnection):
     getresponse = _Connection.getresponse
 
 
-class _UnrecordedTLSConnection(http.client.HTTPSConnection):
-    """The same for an https:// collector: TLS from HTTPSConnection, the
-    request methods unpatched."""
+class _UnrecordedConnection(_Unrecorded, http.client.HTTPConnection):
+    """A plain HTTP connection to the collector."""
 
-    putrequest = _Connection.putrequest
-    putheader = _Connection.putheader
-    endheaders = _Connection.endheaders
-    getresponse = _Connection.getresponse
+
+class _UnrecordedTLSConnection(_Unrecorded, http.client.HTTPSConnection):
+    """An https:// collector: TLS from HTTPSConnection."""
 
 
 class _Retry(Exception):
