@@ -138,6 +138,14 @@ pub enum InitError {
     },
     /// `CAUSEWAY_OUT` is not set (for [`init_from_env`]).
     NoOutput,
+    /// The collector's URL cannot be used: not `http://` or `https://`,
+    /// or the crate was built without the `endpoint` feature.
+    Endpoint {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for InitError {
@@ -150,8 +158,12 @@ impl fmt::Display for InitError {
                     path.display()
                 )
             }
-            InitError::NoOutput => {
-                f.write_str("CAUSEWAY_OUT is not set: it names the trace file to write")
+            InitError::NoOutput => f.write_str(
+                "neither CAUSEWAY_ENDPOINT nor CAUSEWAY_OUT is set: one names the collector \
+                 to send to, the other the trace file to write",
+            ),
+            InitError::Endpoint { url, reason } => {
+                write!(f, "cannot send to the collector {url:?}: {reason}")
             }
         }
     }
@@ -161,7 +173,7 @@ impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             InitError::Create { source, .. } => Some(source),
-            InitError::NoOutput => None,
+            InitError::NoOutput | InitError::Endpoint { .. } => None,
         }
     }
 }
@@ -184,7 +196,7 @@ impl fmt::Debug for Guard {
 }
 
 impl Guard {
-    /// The trace file.
+    /// The trace file (the collector's URL for [`init_endpoint`]).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -255,22 +267,72 @@ impl Drop for Guard {
 pub fn init(path: impl AsRef<Path>) -> Result<Guard, InitError> {
     let path = path.as_ref().to_owned();
     #[cfg(feature = "record")]
-    {
-        let session = record::session::Session::start(&path, None)?;
-        session.install_global();
-        record::session::flush_on_panic();
-        Ok(Guard {
-            session,
-            bound: false,
-            path,
-        })
-    }
+    return start_global(record::writer::Destination::File(path));
     #[cfg(not(feature = "record"))]
     Ok(Guard { path })
 }
 
-/// [`init`] with the path in the `CAUSEWAY_OUT` environment variable.
+/// Starts recording the whole process, sending the events to a collector
+/// (`causeway collect`) at `url` (`http://host:port` or `https://...`)
+/// instead of writing a file; `token`, if any, is sent as `Authorization:
+/// Bearer TOKEN`. Needs the `endpoint` feature.
+///
+/// Events go to `url/v1/events` in batches from a background thread; 429,
+/// 503 and connection errors are retried, at most 64 MiB wait in memory,
+/// and when the guard is dropped what is queued is sent for at most 5
+/// seconds. One line on stderr then says how many events were sent, and
+/// how many were rejected or lost and why. [`Guard::finish`] returns the
+/// number the collector acknowledged.
+pub fn init_endpoint(url: &str, token: Option<&str>) -> Result<Guard, InitError> {
+    let refuse = |reason| InitError::Endpoint {
+        url: url.to_owned(),
+        reason,
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| refuse("the URL must start with http:// or https://"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(refuse("the URL has no host"));
+    }
+    #[cfg(feature = "endpoint")]
+    return start_global(record::writer::Destination::Endpoint(
+        record::endpoint::Target {
+            url: url.to_owned(),
+            token: token.filter(|t| !t.is_empty()).map(str::to_owned),
+        },
+    ));
+    #[cfg(not(feature = "endpoint"))]
+    {
+        let _ = token;
+        Err(refuse(
+            "this program was built without causeway-recorder's `endpoint` feature",
+        ))
+    }
+}
+
+#[cfg(feature = "record")]
+fn start_global(destination: record::writer::Destination) -> Result<Guard, InitError> {
+    let path = destination.as_path().to_owned();
+    let session = record::session::Session::start(destination, None)?;
+    session.install_global();
+    record::session::flush_on_panic();
+    Ok(Guard {
+        session,
+        bound: false,
+        path,
+    })
+}
+
+/// [`init_endpoint`] with `CAUSEWAY_ENDPOINT` (and `CAUSEWAY_TOKEN`) when
+/// it is set, else [`init`] with the path in `CAUSEWAY_OUT`.
 pub fn init_from_env() -> Result<Guard, InitError> {
+    if let Ok(url) = std::env::var("CAUSEWAY_ENDPOINT")
+        && !url.is_empty()
+    {
+        let token = std::env::var("CAUSEWAY_TOKEN").ok();
+        return init_endpoint(&url, token.as_deref());
+    }
     match std::env::var_os("CAUSEWAY_OUT") {
         Some(p) if !p.is_empty() => init(PathBuf::from(p)),
         _ => Err(InitError::NoOutput),
@@ -330,7 +392,8 @@ pub fn init_thread(path: impl AsRef<Path>) -> Result<Guard, InitError> {
     let path = path.as_ref().to_owned();
     #[cfg(feature = "record")]
     {
-        let session = record::session::Session::start(&path, None)?;
+        let session =
+            record::session::Session::start(record::writer::Destination::File(path.clone()), None)?;
         record::line::with_line(|l| l.bound = Some(session.clone()));
         record::session::flush_on_panic();
         Ok(Guard {

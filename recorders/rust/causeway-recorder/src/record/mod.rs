@@ -9,6 +9,8 @@
 //! - [`value`]: encoding Rust values as JSON without user serde.
 
 pub mod call;
+#[cfg(feature = "endpoint")]
+pub mod endpoint;
 pub mod event;
 pub mod line;
 pub mod session;

@@ -5,13 +5,13 @@
 //! records the line that started it and what that line spawns.
 
 use super::event::Event;
-use super::writer::{self, Msg, WriterSetup};
+use super::writer::{self, Destination, Msg, WriterSetup};
 use crate::InitError;
 use crossbeam_channel::Sender;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -24,7 +24,6 @@ pub struct Session {
     seq: AtomicU64,
     active: AtomicBool,
     writer: Mutex<Option<JoinHandle<io::Result<u64>>>>,
-    path: PathBuf,
     trace_id: String,
 }
 
@@ -139,8 +138,11 @@ fn without_cargo_hash(name: &str) -> &str {
 }
 
 impl Session {
-    /// Creates the file and starts the writer.
-    pub fn start(path: &Path, service: Option<&str>) -> Result<Arc<Session>, InitError> {
+    /// Opens the destination (creates the file) and starts the writer.
+    pub fn start(
+        destination: Destination,
+        service: Option<&str>,
+    ) -> Result<Arc<Session>, InitError> {
         let trace_id = new_uuid();
         let id_prefix = format!("{}-", &new_uuid()[..23]);
         let setup = WriterSetup {
@@ -149,11 +151,9 @@ impl Session {
             service: service_name(service),
             root: root_prefix(),
         };
-        let (tx, handle) =
-            writer::start(path.to_owned(), setup).map_err(|source| InitError::Create {
-                path: path.to_owned(),
-                source,
-            })?;
+        let path = destination.as_path().to_owned();
+        let (tx, handle) = writer::start(destination, setup)
+            .map_err(|source| InitError::Create { path, source })?;
         static SERIAL: AtomicU64 = AtomicU64::new(1);
         Ok(Arc::new(Session {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed),
@@ -161,7 +161,6 @@ impl Session {
             seq: AtomicU64::new(0),
             active: AtomicBool::new(true),
             writer: Mutex::new(Some(handle)),
-            path: path.to_owned(),
             trace_id,
         }))
     }
@@ -194,10 +193,6 @@ impl Session {
     /// Sends an event; waits while the channel is full.
     pub fn send(&self, event: Event) {
         let _ = self.tx.send(Msg::Event(event));
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn trace_id(&self) -> &str {

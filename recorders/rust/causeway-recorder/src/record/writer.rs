@@ -11,12 +11,15 @@
 //! and leaves at most a truncated last line. It polls the channel, sleeping
 //! a little longer each time it finds it empty, instead of blocking on it:
 //! a blocked receiver would turn every send into a wake-up system call.
+//!
+//! The lines go to a file or, with the `endpoint` feature, to a collector
+//! ([`super::endpoint`]): the [`Output`] is the only difference.
 
 use super::event::{Caches, Event, LineContext};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -47,24 +50,119 @@ pub struct WriterSetup {
     pub root: Option<String>,
 }
 
-/// Creates the file and starts the thread. The error names the path.
+/// Where a session's lines go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// A new file (its directory is created).
+    File(PathBuf),
+    /// A collector.
+    #[cfg(feature = "endpoint")]
+    Endpoint(super::endpoint::Target),
+}
+
+impl Destination {
+    /// The file, or the URL, as a path for [`crate::Guard::path`].
+    pub fn as_path(&self) -> &Path {
+        match self {
+            Destination::File(path) => path,
+            #[cfg(feature = "endpoint")]
+            Destination::Endpoint(target) => Path::new(&target.url),
+        }
+    }
+}
+
+/// The writer thread's end: a buffered file, or batches for a collector.
+enum Output {
+    File(BufWriter<File>),
+    #[cfg(feature = "endpoint")]
+    Endpoint(super::endpoint::Endpoint),
+}
+
+impl Output {
+    fn open(destination: Destination) -> io::Result<Output> {
+        match destination {
+            Destination::File(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let file = File::create(&path)?;
+                Ok(Output::File(BufWriter::with_capacity(256 * 1024, file)))
+            }
+            #[cfg(feature = "endpoint")]
+            Destination::Endpoint(target) => {
+                super::endpoint::Endpoint::start(target).map(Output::Endpoint)
+            }
+        }
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        match self {
+            Output::File(out) => out.write_all(line),
+            #[cfg(feature = "endpoint")]
+            Output::Endpoint(out) => {
+                out.write_line(line);
+                Ok(())
+            }
+        }
+    }
+
+    /// The channel ran dry: make what was written durable (the file) or
+    /// ready to send (the collector), without waiting.
+    fn settle(&mut self) -> io::Result<()> {
+        match self {
+            Output::File(out) => out.flush(),
+            #[cfg(feature = "endpoint")]
+            Output::Endpoint(out) => {
+                out.hand_off();
+                Ok(())
+            }
+        }
+    }
+
+    /// A flush asked for by the program: wait until it is written or sent.
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::File(out) => out.flush(),
+            #[cfg(feature = "endpoint")]
+            Output::Endpoint(out) => {
+                out.flush();
+                Ok(())
+            }
+        }
+    }
+
+    /// The end; returns the number of events written (or acknowledged by
+    /// the collector, after printing what became of the others).
+    fn close(self, written: u64) -> io::Result<u64> {
+        match self {
+            Output::File(mut out) => out.flush().map(|()| written),
+            #[cfg(feature = "endpoint")]
+            Output::Endpoint(out) => {
+                let url = out.url().to_owned();
+                let outcome = out.close();
+                eprintln!("{}", outcome.summary(&url));
+                Ok(outcome.sent)
+            }
+        }
+    }
+}
+
+/// Opens the destination and starts the thread. The error is the file's
+/// (the caller names the path).
 pub fn start(
-    path: PathBuf,
+    destination: Destination,
     setup: WriterSetup,
 ) -> io::Result<(Sender<Msg>, JoinHandle<io::Result<u64>>)> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = File::create(&path)?;
+    let out = Output::open(destination)?;
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
     let handle = std::thread::Builder::new()
         .name("causeway-writer".into())
-        .spawn(move || run(rx, BufWriter::with_capacity(256 * 1024, file), setup))?;
+        .spawn(move || run(rx, out, setup))?;
     Ok((tx, handle))
 }
 
 /// The thread's loop; returns the number of events written.
-fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::Result<u64> {
+fn run(rx: Receiver<Msg>, mut out: Output, setup: WriterSetup) -> io::Result<u64> {
     let trace_id = serde_json::to_string(&setup.trace_id).expect("a string serializes");
     let service = format!(
         "\"service\":{}",
@@ -106,7 +204,7 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
                     if failed.is_none() {
                         line.clear();
                         event.write_line(&ctx, &mut caches, &mut line);
-                        if let Err(e) = out.write_all(line.as_bytes()) {
+                        if let Err(e) = out.write_line(line.as_bytes()) {
                             failed = Some(e);
                         }
                         written += 1;
@@ -123,7 +221,7 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
                 Msg::Stop => {
                     return match failed {
                         Some(e) => Err(e),
-                        None => out.flush().map(|()| written),
+                        None => out.close(written),
                     };
                 }
             }
@@ -134,13 +232,13 @@ fn run(rx: Receiver<Msg>, mut out: BufWriter<File>, setup: WriterSetup) -> io::R
         }
         if failed.is_none()
             && rx.is_empty()
-            && let Err(e) = out.flush()
+            && let Err(e) = out.settle()
         {
             failed = Some(e);
         }
     }
     match failed {
         Some(e) => Err(e),
-        None => out.flush().map(|()| written),
+        None => out.close(written),
     }
 }
