@@ -54,6 +54,9 @@
 //! - `tokio`: [`task::spawn`] and the `tokio::sync` wrappers in
 //!   [`sync::tokio`].
 //! - `tracing`: [`Layer`].
+//! - `endpoint`: [`init_endpoint`] (and `CAUSEWAY_ENDPOINT` for
+//!   [`init_from_env`]) send the events to `causeway collect` over HTTP(S)
+//!   instead of writing a file.
 //!
 //! # Starting and stopping
 //!

@@ -41,6 +41,8 @@ fn start_collector(bin: &Path, out: &Path, token_file: &Path) -> (Child, String)
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
+        // The line goes on after the address ("http://ADDR, ...").
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
         .to_owned();
     // Keep reading its stderr so that it never blocks on a full pipe.
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));

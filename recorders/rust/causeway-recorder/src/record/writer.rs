@@ -13,7 +13,7 @@
 //! a blocked receiver would turn every send into a wake-up system call.
 //!
 //! The lines go to a file or, with the `endpoint` feature, to a collector
-//! ([`super::endpoint`]): the [`Output`] is the only difference.
+//! ([`super::endpoint`]): the `Output` is the only difference.
 
 use super::event::{Caches, Event, LineContext};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
