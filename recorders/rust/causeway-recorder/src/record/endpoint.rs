@@ -168,23 +168,36 @@ impl Endpoint {
     }
 
     /// Queues the batch being filled for the sender (the writer found its
-    /// channel empty: nothing more is coming for now).
+    /// channel empty: nothing more is coming for now). A small batch joins
+    /// the last queued one when both fit in a request, so the queue holds
+    /// requests as large as they can be, and the many small hand-offs of a
+    /// trickle of events neither allocate nor hold memory the cap does not
+    /// count.
     pub fn hand_off(&mut self) {
         if self.batch_lines == 0 {
             return;
         }
-        let batch = Batch {
-            body: std::mem::replace(&mut self.batch, Vec::with_capacity(64 * 1024)),
-            lines: std::mem::take(&mut self.batch_lines),
-        };
+        let lines = std::mem::take(&mut self.batch_lines);
+        let bytes = self.batch.len();
         let mut state = self.shared.lock();
-        state.handed += batch.lines;
-        if state.queued_bytes + batch.body.len() > MAX_QUEUED {
-            state.settled += batch.lines;
-            state.outcome.lose(batch.lines, "queue full");
+        state.handed += lines;
+        if state.queued_bytes + bytes > MAX_QUEUED {
+            state.settled += lines;
+            state.outcome.lose(lines, "queue full");
+            self.batch.clear();
         } else {
-            state.queued_bytes += batch.body.len();
-            state.queue.push_back(batch);
+            state.queued_bytes += bytes;
+            match state.queue.back_mut() {
+                Some(last) if last.body.len() + bytes <= MAX_BATCH => {
+                    last.body.extend_from_slice(&self.batch);
+                    last.lines += lines;
+                    self.batch.clear();
+                }
+                _ => state.queue.push_back(Batch {
+                    body: std::mem::replace(&mut self.batch, Vec::with_capacity(64 * 1024)),
+                    lines,
+                }),
+            }
         }
         drop(state);
         self.shared.wake.notify_one();
@@ -292,8 +305,7 @@ impl Sender {
                         let wait = at_least.max(self.backoff);
                         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
                         if !self.pause(wait) {
-                            self.settle_lost_at_deadline(batch.lines);
-                            return self.lose_the_rest();
+                            return self.lose_the_rest(batch.lines);
                         }
                     }
                 }
@@ -309,7 +321,7 @@ impl Sender {
         loop {
             if state.deadline.is_some_and(|d| Instant::now() >= d) {
                 drop(state);
-                self.lose_the_rest();
+                self.lose_the_rest(0);
                 return None;
             }
             let ready = state.urgent
@@ -338,16 +350,8 @@ impl Sender {
                     .0;
             }
         }
-        // Merge queued batches up to MAX_BATCH into one request.
-        let mut batch = state.queue.pop_front()?;
-        while let Some(next) = state.queue.front() {
-            if batch.body.len() + next.body.len() > MAX_BATCH {
-                break;
-            }
-            let next = state.queue.pop_front()?;
-            batch.body.extend_from_slice(&next.body);
-            batch.lines += next.lines;
-        }
+        // Batches were merged as they were queued: each is one request.
+        let batch = state.queue.pop_front()?;
         state.queued_bytes -= batch.body.len();
         Some(batch)
     }
@@ -439,18 +443,12 @@ impl Sender {
         Attempt::Settled
     }
 
-    fn settle_lost_at_deadline(&self, lines: u64) {
+    /// At the deadline: the batch in hand (`in_hand` lines) and everything
+    /// still queued are lost, with the last failure as the reason.
+    fn lose_the_rest(&self, in_hand: u64) {
         let mut state = self.shared.lock();
         let reason = deadline_reason(&state.last_failure);
-        state.outcome.lose(lines, &reason);
-        state.settled += lines;
-    }
-
-    /// At the deadline: everything still queued is lost, with the reason.
-    fn lose_the_rest(&self) {
-        let mut state = self.shared.lock();
-        let reason = deadline_reason(&state.last_failure);
-        let lines: u64 = state.queue.drain(..).map(|b| b.lines).sum();
+        let lines: u64 = in_hand + state.queue.drain(..).map(|b| b.lines).sum::<u64>();
         state.queued_bytes = 0;
         state.outcome.lose(lines, &reason);
         state.settled += lines;
